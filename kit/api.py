@@ -1,0 +1,62 @@
+"""kit.profile(): the context manager scripts and tests use to profile a block of code."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from datetime import UTC, datetime
+from time import perf_counter
+
+from kit.analysis.fingerprint import fingerprint
+from kit.capture import DEFAULT_RECORD_CAP, QueryRecorder, capture_queries
+from kit.render.profile import Profile
+
+
+@contextmanager
+def profile(
+    using: str | Sequence[str] | None = None,
+    *,
+    name: str | None = None,
+    cap: int = DEFAULT_RECORD_CAP,
+    max_rows: int = 50,
+    cell: str | None = None,
+    cell_filename: str | None = None,
+) -> Iterator[Profile]:
+    """Profile every query of the block, on every alias (or those in `using`); yields the Profile.
+
+    Past `cap` full records, queries are only counted per fingerprint, so memory stays bounded.
+    """
+    with capture_queries(
+        using, cap=cap, fingerprint=fingerprint, cell_filename=cell_filename
+    ) as recorder:
+        result = Profile(
+            started_at=datetime.now(UTC),
+            name=name,
+            cell=cell,
+            cell_filename=cell_filename,
+            max_rows=max_rows,
+            _source=recorder,
+        )
+        error = None
+        start = perf_counter()
+        try:
+            yield result
+        except BaseException as exc:
+            error = f"{type(exc).__name__}: {exc}"
+            raise
+        finally:
+            result.finish((perf_counter() - start) * 1000.0, error)
+
+
+@contextmanager
+def attributed_to_line(result: Profile, line: int) -> Iterator[None]:
+    """Attribute queries whose cell frame is not on the stack (display hooks) to `line`."""
+    recorder = result._source
+    if not isinstance(recorder, QueryRecorder):
+        yield
+        return
+    recorder.fallback_line = line
+    try:
+        yield
+    finally:
+        recorder.fallback_line = None

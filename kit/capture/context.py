@@ -1,0 +1,59 @@
+"""capture_queries(): install one recorder on every database connection, remove it on exit."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import ExitStack, contextmanager
+
+from django.apps import apps
+from django.db import connections
+from django.db.backends.signals import connection_created
+
+from kit.capture.recorder import DEFAULT_RECORD_CAP, QueryRecorder
+from kit.errors import DjangoSetupError, UnknownAliasError
+
+
+def resolve_aliases(using: str | Sequence[str] | None) -> tuple[str, ...]:
+    """The database aliases to capture: all configured ones, or the ones named (checked)."""
+    if not apps.ready:
+        raise DjangoSetupError(
+            "Django is not set up: call kit.setup('yourproject.settings') or django.setup() "
+            "before profiling."
+        )
+    configured = tuple(connections)
+    if using is None:
+        return configured
+    names = (using,) if isinstance(using, str) else tuple(using)
+    for name in names:
+        if name not in configured:
+            raise UnknownAliasError(
+                f"Unknown database alias {name!r}: settings.DATABASES defines "
+                f"{', '.join(map(repr, configured))}; use one of those."
+            )
+    return names
+
+
+@contextmanager
+def capture_queries(
+    using: str | Sequence[str] | None = None,
+    *,
+    cap: int = DEFAULT_RECORD_CAP,
+    fingerprint: Callable[[str], str] | None = None,
+    cell_filename: str | None = None,
+) -> Iterator[QueryRecorder]:
+    """Record every query on the given aliases (default: all), this thread and new ones."""
+    aliases = resolve_aliases(using)
+    if cap < 0:
+        raise ValueError(f"cap must be 0 or more, not {cap}.")
+    recorder = QueryRecorder(
+        aliases, cap=cap, fingerprint=fingerprint, cell_filename=cell_filename
+    )
+    # One ExitStack: whatever fails half-way (or a KeyboardInterrupt), every hook comes off.
+    with ExitStack() as stack:
+        for alias in aliases:
+            stack.enter_context(connections[alias].execute_wrapper(recorder))
+        uid = f"kit-capture-{id(recorder)}"
+        connection_created.connect(recorder.attach, weak=False, dispatch_uid=uid)
+        stack.callback(recorder.detach)
+        stack.callback(connection_created.disconnect, dispatch_uid=uid)
+        yield recorder

@@ -1,0 +1,175 @@
+"""QueryRecorder: the execute_wrapper that times every query and remembers where it came from."""
+
+from __future__ import annotations
+
+import sys
+import threading
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
+from time import perf_counter
+from typing import Any
+
+from kit.capture.frames import find_origin
+from kit.capture.records import FingerprintCounter, QueryRecord
+
+DEFAULT_RECORD_CAP = 10_000
+
+# The kit's own queries (EXPLAIN, introspection) run under this flag and are never recorded.
+_suppressed: ContextVar[bool] = ContextVar("kit_capture_suppressed", default=False)
+
+
+@contextmanager
+def suppress_capture() -> Iterator[None]:
+    """Run the kit's own queries without any recorder seeing them."""
+    token = _suppressed.set(True)
+    try:
+        yield
+    finally:
+        _suppressed.reset(token)
+
+
+def _identity(sql: str) -> str:
+    return sql
+
+
+# One raw row per query, kept as a tuple in the hot path and turned into a QueryRecord later:
+# (sql, params, many, alias, vendor, start, duration, thread, file, lineno, line, entry, error)
+RawRow = tuple[Any, ...]
+
+
+class QueryRecorder:
+    """Records each query it wraps; past `cap` full records it only counts per fingerprint."""
+
+    def __init__(
+        self,
+        aliases: tuple[str, ...],
+        *,
+        cap: int = DEFAULT_RECORD_CAP,
+        fingerprint: Callable[[str], str] | None = None,
+        cell_filename: str | None = None,
+    ) -> None:
+        self.aliases = aliases
+        self.cap = cap
+        self.cell_filename = cell_filename
+        # Set while the notebook displays the cell's last value, whose frame is not on the stack.
+        self.fallback_line: int | None = None
+        self.rows: list[RawRow] = []
+        self.counters: dict[tuple[str, str], FingerprintCounter] = {}
+        self.started_at = perf_counter()
+        self._fingerprint = fingerprint or _identity
+        # Django builds a new SQL string per query: storing each distinct string once halves
+        # the memory per record (DESIGN.md, "Measured facts").
+        self._sql_pool: dict[str, str] = {}
+        self._lock = threading.Lock()
+        self._attached: list[Any] = []
+
+    def __call__(
+        self, execute: Callable[..., Any], sql: str, params: Any, many: bool, context: dict
+    ) -> Any:
+        if _suppressed.get():
+            return execute(sql, params, many, context)
+        if many and not isinstance(params, list | tuple):
+            params = list(params)  # an iterator can be consumed only once: by the driver
+        error = None
+        start = perf_counter()
+        try:
+            return execute(sql, params, many, context)
+        except BaseException as exc:
+            error = f"{type(exc).__name__}: {exc}"
+            raise
+        finally:
+            duration = perf_counter() - start
+            self._record(sql, params, many, context["connection"], start, duration, error)
+
+    def _record(
+        self,
+        sql: str,
+        params: Any,
+        many: bool,
+        connection: Any,
+        start: float,
+        duration: float,
+        error: str | None,
+    ) -> None:
+        if len(self.rows) >= self.cap:
+            self._count(connection.alias, sql, duration)
+            return
+        # Frame 0 is this method, 1 is __call__, 2 is Django's cursor wrapper.
+        file, lineno, line, entry = find_origin(sys._getframe(2), self.cell_filename)
+        if line is None:
+            line = self.fallback_line
+        if type(params) is list:
+            params = tuple(params)
+        self.rows.append(
+            (
+                self._sql_pool.setdefault(sql, sql),
+                params,
+                many,
+                connection.alias,
+                connection.vendor,
+                start,
+                duration,
+                threading.current_thread().name,
+                file,
+                lineno,
+                line,
+                entry,
+                error,
+            )
+        )
+
+    def _count(self, alias: str, sql: str, duration: float) -> None:
+        key = (alias, self._fingerprint(sql))
+        with self._lock:
+            counter = self.counters.get(key)
+            if counter is None:
+                counter = self.counters[key] = FingerprintCounter(alias, key[1])
+            counter.add(duration * 1000.0)
+
+    def attach(self, sender: Any, connection: Any, **kwargs: Any) -> None:
+        """connection_created receiver: wrap connections that other threads open meanwhile."""
+        if connection.alias in self.aliases and self not in connection.execute_wrappers:
+            connection.execute_wrappers.append(self)
+            self._attached.append(connection)
+
+    def detach(self) -> None:
+        """Remove this recorder from every connection that attach() wrapped."""
+        for connection in self._attached:
+            if self in connection.execute_wrappers:
+                connection.execute_wrappers.remove(self)
+        self._attached.clear()
+
+    def records(self) -> list[QueryRecord]:
+        """The full records so far, in the order the queries finished."""
+        t0 = self.started_at
+        return [
+            QueryRecord(
+                id=i,
+                alias=row[3],
+                vendor=row[4],
+                sql=row[0],
+                params=row[1],
+                many=row[2],
+                start_ms=(row[5] - t0) * 1000.0,
+                duration_ms=row[6] * 1000.0,
+                thread=row[7],
+                source_file=row[8],
+                source_lineno=row[9],
+                line=row[10],
+                entry=row[11],
+                error=row[12],
+            )
+            for i, row in enumerate(list(self.rows))
+        ]
+
+    @property
+    def query_count(self) -> int:
+        """Every query seen: full records plus those only counted."""
+        return len(self.rows) + sum(c.count for c in list(self.counters.values()))
+
+    @property
+    def db_time_ms(self) -> float:
+        """Total time spent in the database, ms, over every query seen."""
+        recorded = sum(row[6] for row in list(self.rows)) * 1000.0
+        return recorded + sum(c.total_ms for c in list(self.counters.values()))

@@ -1,0 +1,132 @@
+"""%%orm_profile: run a cell under the kit's capture and show what it did to the database."""
+
+from __future__ import annotations
+
+import ast
+import keyword
+from typing import Any, cast
+
+from IPython.core.error import UsageError
+from IPython.core.interactiveshell import InteractiveShell
+from IPython.core.magic import Magics, cell_magic, magics_class
+from IPython.core.magic_arguments import argument, magic_arguments, parse_argstring
+from IPython.display import display
+from traitlets import Integer
+
+from kit.api import attributed_to_line, profile
+from kit.bootstrap import setup
+from kit.capture import DEFAULT_RECORD_CAP
+from kit.errors import KitUsageError
+from kit.render.profile import Profile
+
+
+@magics_class
+class OrmProfile(Magics):
+    """The kit's magics. Options persist with %config, e.g. `%config OrmProfile.max_rows = 100`."""
+
+    max_rows = Integer(50, help="How many queries the table shows before a footer.").tag(
+        config=True
+    )
+    record_cap = Integer(
+        DEFAULT_RECORD_CAP,
+        help="Full records kept per cell; past it queries are counted per fingerprint only.",
+    ).tag(config=True)
+
+    @magic_arguments()
+    @argument("-o", "--name", help="Keep the profile in the notebook as this variable.")
+    @argument("--settings", help="Django settings module, e.g. mysite.settings (else found).")
+    @argument(
+        "--using",
+        action="append",
+        metavar="ALIAS",
+        help="Profile only this database alias (repeat for several). Default: all of them.",
+    )
+    @argument("--rows", type=int, help="Queries to list in the table (default: max_rows).")
+    @cell_magic
+    def orm_profile(self, line: str, cell: str) -> None:
+        """Run the cell and show every SQL query it sent: count, time and the line behind it.
+
+        The profile is shown even when the cell raises; the exception is then raised again,
+        so a failing cell still fails the notebook.
+        """
+        __tracebackhide__ = True  # noqa: F841 - IPython hides this frame in tracebacks
+        args = parse_argstring(self.orm_profile, line)
+        if args.name is not None and not (args.name.isidentifier() and not keyword.iskeyword(args.name)):
+            raise UsageError(f"-o/--name needs a Python variable name, not {args.name!r}.")
+        if args.rows is not None and args.rows < 0:
+            raise UsageError(f"--rows needs a number of 0 or more, not {args.rows}.")
+        try:
+            setup(args.settings)
+        except KitUsageError as exc:
+            raise UsageError(str(exc)) from None
+        result = self._run_profiled(args, line, cell)
+        if args.name:
+            self.shell.user_ns[args.name] = result
+
+    def _run_profiled(self, args: Any, line: str, cell: str) -> Profile:
+        __tracebackhide__ = True  # noqa: F841
+        shell = self.shell
+        # A leading newline makes the body's line numbers those of the notebook cell, whose
+        # line 1 is "%%orm_profile": tracebacks and the table then name the lines people see.
+        source = "\n" + shell.transform_cell(cell)
+        filename = shell.compile.cache(source, shell.execution_count, raw_code=source)
+        body, last = _split_last_expression(shell, source, filename)
+        result: Profile | None = None
+        try:
+            with profile(
+                args.using,
+                name=args.name,
+                cap=self.record_cap,
+                max_rows=self.max_rows if args.rows is None else args.rows,
+                cell=f"%%orm_profile {line}".rstrip() + "\n" + cell,
+                cell_filename=filename,
+            ) as result:
+                self._execute(body, last, filename, result)
+        except KitUsageError as exc:
+            raise UsageError(str(exc)) from None
+        finally:
+            if result is not None:
+                display(result)
+        return result
+
+    def _execute(
+        self, body: ast.Module, last: ast.Expression | None, filename: str, result: Profile
+    ) -> None:
+        __tracebackhide__ = True  # noqa: F841
+        shell = self.shell
+        ns = shell.user_ns
+        exec(shell.compile(body, filename, "exec"), ns)
+        if last is None:
+            return
+        value = eval(shell.compile(last, filename, "eval"), ns)
+        # The notebook shows the last value inside the capture: a QuerySet's repr runs a query
+        # (LIMIT 21) that belongs to this cell. Its frame is not on the stack, so say which line.
+        with attributed_to_line(result, last.body.lineno):  # type: ignore[attr-defined]
+            shell.displayhook(value)
+
+
+def _split_last_expression(
+    shell: InteractiveShell, source: str, filename: str
+) -> tuple[ast.Module, ast.Expression | None]:
+    """The cell's statements, and its last expression when there is one (to display it)."""
+    tree = cast(ast.Module, shell.compile.ast_parse(source, filename=filename))
+    if tree.body and isinstance(tree.body[-1], ast.Expr):
+        last = ast.Expression(tree.body.pop().value)
+        return tree, last
+    return tree, None
+
+
+def register(shell: InteractiveShell) -> None:
+    """Register the magics and make their options configurable with %config."""
+    magics = OrmProfile(shell=shell)
+    shell.register_magics(magics)
+    if magics not in shell.configurables:
+        shell.configurables.append(magics)
+
+
+def unregister(shell: InteractiveShell) -> None:
+    """Remove what register() added."""
+    for name in ("orm_profile",):
+        shell.magics_manager.magics["cell"].pop(name, None)
+    shell.configurables[:] = [c for c in shell.configurables if not isinstance(c, OrmProfile)]
+    shell.magics_manager.registry.pop("OrmProfile", None)

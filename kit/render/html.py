@@ -1,0 +1,54 @@
+"""HTML view of a profile: plain tables that read well with no CSS and no JavaScript."""
+
+from __future__ import annotations
+
+from html import escape
+
+from kit.render.profile import Profile
+from kit.render.rows import QueryRow, footer_line, query_rows, summary_line
+from kit.render.sqltext import format_sql
+
+
+def _sql_cell(row: QueryRow) -> str:
+    # <details> opens and closes without JavaScript, in JupyterLab, nbconvert and on GitHub.
+    body = escape(format_sql(row.full_sql))
+    params = f"\nparams: {escape(row.params)}" if row.params not in ("()", "None", "[]") else ""
+    error = f"<br><strong>{escape(row.error)}</strong>" if row.error else ""
+    return (
+        f"<details><summary><code>{escape(row.sql)}</code></summary>"
+        f"<pre>{body}{params}</pre></details>{error}"
+    )
+
+
+def _line_cell(row: QueryRow) -> str:
+    text = escape(row.line)
+    if row.where:
+        text += f"<br><small>in {escape(row.where)}</small>"
+    return text
+
+
+def render_queries_table(rows: list[QueryRow]) -> str:
+    """A <table> of queries: number, start, duration, cell line, SQL (expandable)."""
+    head = (
+        "<thead><tr><th>#</th><th>start (ms)</th><th>time (ms)</th>"
+        "<th>cell line</th><th>SQL</th></tr></thead>"
+    )
+    body = "".join(
+        f'<tr><td align="right">{r.number}</td><td align="right">{r.start_ms}</td>'
+        f'<td align="right">{r.duration_ms}</td><td>{_line_cell(r)}</td>'
+        f"<td>{_sql_cell(r)}</td></tr>"
+        for r in rows
+    )
+    return f"<table>{head}<tbody>{body}</tbody></table>"
+
+
+def render_html(profile: Profile) -> str:
+    """The summary line, then the query table, then what the table leaves out."""
+    rows = query_rows(profile)
+    parts = [f"<p><strong>{escape(summary_line(profile))}</strong></p>"]
+    if rows:
+        parts.append(render_queries_table(rows))
+    footer = footer_line(profile, len(rows))
+    if footer:
+        parts.append(f"<p><em>{escape(footer)}</em></p>")
+    return "<div>" + "".join(parts) + "</div>"

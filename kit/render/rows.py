@@ -1,0 +1,93 @@
+"""The query table's rows and the summary line, shared by the text, markdown and HTML views."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+
+from kit.capture.records import QueryRecord
+from kit.render.profile import Profile
+from kit.render.sqltext import format_params, summarize_sql
+
+
+@dataclass(frozen=True, slots=True)
+class QueryRow:
+    """One row of the query table, every cell already a string."""
+
+    number: str
+    start_ms: str
+    duration_ms: str
+    line: str
+    where: str
+    sql: str
+    full_sql: str
+    params: str
+    error: str
+
+
+def _where(record: QueryRecord, profile: Profile) -> str:
+    """Where the query came from when that is not the profiled cell itself, else ""."""
+    if record.source_file is None or record.source_file == profile.cell_filename:
+        return ""
+    return f"{os.path.basename(record.source_file)}:{record.source_lineno}"
+
+
+def query_rows(profile: Profile, limit: int | None = None) -> list[QueryRow]:
+    """The first `limit` queries (default: the profile's max_rows) as table rows."""
+    limit = profile.max_rows if limit is None else limit
+    rows = []
+    for record in profile.queries[:limit]:
+        text = profile.cell_line_text(record.line)
+        line = "" if record.line is None else str(record.line)
+        if text:
+            line = f"{line}: {text}"
+        rows.append(
+            QueryRow(
+                number=str(record.id + 1),
+                start_ms=f"{record.start_ms:,.1f}",
+                duration_ms=f"{record.duration_ms:,.2f}",
+                line=line,
+                where=_where(record, profile),
+                sql=summarize_sql(record.sql),
+                full_sql=record.sql,
+                params=format_params(record.params),
+                error=record.error or "",
+            )
+        )
+    return rows
+
+
+def _count(count: int, one: str, many: str) -> str:
+    return f"{count:,} {one if count == 1 else many}"
+
+
+def summary_line(profile: Profile) -> str:
+    """One line: queries, database time, wall time, databases, and what was not kept."""
+    parts = [
+        _count(profile.query_count, "query", "queries"),
+        f"{profile.db_time_ms:,.1f} ms in the database",
+        f"{profile.wall_time_ms:,.1f} ms wall time",
+    ]
+    vendors = profile.vendors
+    if vendors:
+        parts.append(", ".join(vendors))
+    if profile.counted_only:
+        parts.append(f"{profile.counted_only:,} past the record cap counted by fingerprint only")
+    if profile.error:
+        parts.append(f"stopped by {profile.error}")
+    title = f"{profile.name}: " if profile.name else ""
+    return title + " · ".join(parts)
+
+
+def footer_line(profile: Profile, shown: int) -> str | None:
+    """Says what the table leaves out, and where to find it, or None when it shows everything."""
+    kept = len(profile.queries)
+    if shown >= profile.query_count:
+        return None
+    name = profile.name or "p"
+    parts = [f"Showing {shown:,} of {profile.query_count:,} queries"]
+    if kept > shown:
+        parts.append(f"all {kept:,} recorded ones are in {name}.queries")
+    if profile.counted_only:
+        parts.append(f"{name}.overflow counts the other {profile.counted_only:,} by fingerprint")
+    return "; ".join(parts) + "."

@@ -1,0 +1,36 @@
+"""SQL as people read it: a one-line summary for tables, an indented form for details."""
+
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+
+import sqlparse
+
+_SPACE = re.compile(r"\s+")
+# Django lists every column: "SELECT a, b, c, ... FROM". The column list says little in a table
+# row; the FROM/WHERE part tells queries apart.
+_SELECT_LIST = re.compile(r"^(SELECT\s+(?:DISTINCT\s+)?)(.{60,}?)(\s+FROM\s)", re.I | re.S)
+
+
+def one_line(sql: str) -> str:
+    """The SQL on one line, whitespace folded."""
+    return _SPACE.sub(" ", sql).strip()
+
+
+def summarize_sql(sql: str, width: int = 120) -> str:
+    """A one-line summary: long column lists elided, cut at width characters with an ellipsis."""
+    text = _SELECT_LIST.sub(r"\1…\3", one_line(sql), count=1)
+    return text if len(text) <= width else text[: width - 1] + "…"
+
+
+@lru_cache(maxsize=1024)
+def format_sql(sql: str) -> str:
+    """The SQL indented one clause per line (sqlparse), for a details view."""
+    return sqlparse.format(sql, reindent=True, keyword_case="upper").strip()
+
+
+def format_params(params: object, width: int = 200) -> str:
+    """The params as Python shows them, cut at width characters."""
+    text = repr(params)
+    return text if len(text) <= width else text[: width - 1] + "…"

@@ -1,0 +1,42 @@
+"""Shared fixtures: the seeded test database, a real IPython shell, and a leak check."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+from django.db import connections
+from django.db.backends.signals import connection_created
+
+
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup: None, django_db_blocker: pytest.FixtureRequest) -> None:
+    """The test database, migrated and seeded once with the deterministic `tiny` sample data."""
+    from sample_app.seed import seed
+
+    with django_db_blocker.unblock():  # type: ignore[attr-defined]
+        seed("tiny", progress=None)
+
+
+@pytest.fixture(autouse=True)
+def no_hooks_left_behind() -> Iterator[None]:
+    """After every test: no execute_wrapper on any connection, no kit signal receiver."""
+    yield
+    for connection in connections.all(initialized_only=True):
+        assert connection.execute_wrappers == [], f"wrappers left on {connection.alias!r}"
+    kit_receivers = [r for r in connection_created.receivers if "kit-capture" in str(r[0])]
+    assert kit_receivers == [], "kit's connection_created receiver left connected"
+
+
+@pytest.fixture(scope="session")
+def ip_shell():
+    """A real IPython shell with history in memory and the kit loaded."""
+    from IPython.core.interactiveshell import InteractiveShell
+    from traitlets.config import Config
+
+    config = Config()
+    config.HistoryManager.hist_file = ":memory:"
+    shell = InteractiveShell.instance(config=config)
+    shell.run_line_magic("load_ext", "kit")
+    yield shell
+    shell.run_line_magic("unload_ext", "kit")

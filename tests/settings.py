@@ -1,0 +1,16 @@
+"""Test settings: the sample app's, with the database chosen by DATABASE_URL (SQLite default)."""
+
+from __future__ import annotations
+
+from sample_app.settings import *  # noqa: F403
+from sample_app.settings import BASE_DIR, DATABASES
+
+if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
+    # A file, not pytest-django's in-memory default, so notebook kernels (other processes)
+    # can read the seeded test database.
+    DATABASES["default"]["TEST"] = {"NAME": str(BASE_DIR / "data" / "test_blog.sqlite3")}
+
+# A second alias, to test that capture covers every alias and that `using` narrows it.
+DATABASES["other"] = {"ENGINE": "django.db.backends.sqlite3", "NAME": ":memory:"}
+
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
