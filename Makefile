@@ -7,7 +7,7 @@ EXTRAS ?= test
 PY := $(VENV)/bin/python
 SAMPLE_DB := data/blog.sqlite3
 
-.PHONY: lab test install sample-data clean
+.PHONY: lab test install sample-data clean notebooks
 
 $(VENV)/.installed-$(EXTRAS): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python 3.11 or newer is needed: make PYTHON=python3.11 ...")'
@@ -34,3 +34,7 @@ test: install $(SAMPLE_DB)
 
 clean:
 	rm -rf $(VENV) $(SAMPLE_DB) .pytest_cache
+
+# Re-execute every notebook in place on the default sample database, outputs included.
+notebooks: install $(SAMPLE_DB)
+	cd notebooks && env -u DATABASE_URL ../$(VENV)/bin/jupyter nbconvert --to notebook --execute --inplace *.ipynb

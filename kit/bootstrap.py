@@ -44,11 +44,16 @@ def settings_from_manage_py(manage_py: Path) -> str | None:
     return None
 
 
-def locate_settings(settings: str | None = None, start: Path | None = None) -> tuple[str, Path | None]:
-    """(settings module, project folder to put on sys.path): explicit, environment, manage.py."""
+def locate_settings(
+    settings: str | None = None, start: Path | None = None
+) -> tuple[str, Path]:
+    """(settings module, project folder to put on sys.path): explicit, environment, manage.py.
+
+    The project folder is manage.py's, else the start folder (where the notebook runs).
+    """
     start = (start or Path.cwd()).resolve()
     manage_py = find_manage_py(start)
-    project_dir = manage_py.parent if manage_py else None
+    project_dir = manage_py.parent if manage_py else start
     if settings:
         return settings, project_dir
     if os.environ.get("DJANGO_SETTINGS_MODULE"):
@@ -98,7 +103,7 @@ def setup(settings: str | None = None, start: Path | str | None = None) -> str:
         module = os.environ.get("DJANGO_SETTINGS_MODULE") or "settings.configure()"
     else:
         module, project_dir = locate_settings(settings, Path(start) if start else None)
-        if project_dir is not None and str(project_dir) not in sys.path:
+        if str(project_dir) not in sys.path:
             sys.path.insert(0, str(project_dir))
         _import_settings(module)
         os.environ["DJANGO_SETTINGS_MODULE"] = module
