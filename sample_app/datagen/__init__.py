@@ -1,0 +1,1 @@
+"""Pieces of the deterministic data generator; `sample_app.seed` is the entry point."""
