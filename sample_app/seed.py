@@ -71,7 +71,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     counts = seed(args.scale, seed=args.seed, using=args.database, progress=progress)
     if not args.quiet:
         seconds = time.perf_counter() - started
-        _print_to_stderr(format_summary(args.scale, args.seed, counts, seconds))
+        print(format_summary(args.scale, args.seed, counts, seconds))
     return 0
 
 

@@ -73,7 +73,6 @@ def insert(
     label = table.model._meta.label
     # Django lowers the batch further where the vendor limits parameters (SQLite).
     batch_rows = max(1, min(BATCH_ROWS, BATCH_BYTES // table.row_bytes))
-    tenth = max(1, table.rows // 10)
     started, done = time.perf_counter(), 0
     for batch in _batches(rows, batch_rows):
         manager.bulk_create(batch, batch_size=batch_rows)
@@ -83,7 +82,7 @@ def insert(
             connection.queries_log.clear()
         before, done = done, done + len(batch)
         periodic = progress and table.rows >= PERIODIC_ROWS and done < table.rows
-        if periodic and done // tenth > before // tenth:
+        if periodic and 10 * done // table.rows > 10 * before // table.rows:
             percent = 100 * done // table.rows
             progress(f"{label:<14} {done:>10,} of {table.rows:,} rows ({percent}%)")
     if progress:
