@@ -1,4 +1,4 @@
-"""The guide's workloads, as plain functions the tests and benchmarks share."""
+"""The guide's workloads as plain functions, shared by tests, benchmarks and notebooks."""
 
 from __future__ import annotations
 

@@ -26,7 +26,8 @@ def pyproject_packages() -> set[str]:
 
 def environment_packages() -> set[str]:
     names = set()
-    for line in (REPO / "environment.yml").read_text().splitlines():
+    text = (REPO / "environment.yml").read_text()
+    for line in text.split("dependencies:", 1)[1].splitlines():
         match = re.match(r"\s+-\s+([A-Za-z0-9_.\-]+)", line)
         if match and match.group(1) not in {"python", "pip"}:
             names.add(_name(match.group(1)))

@@ -1,0 +1,22 @@
+"""Shared set-up for the benchmark scripts: the sample project's settings, DEBUG off."""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+
+
+def setup_sample_project() -> str:
+    """Configure Django on the sample app (DATABASE_URL or data/blog.sqlite3); return the vendor."""
+    # DEBUG would make Django keep its own query log too: measure the kit alone.
+    os.environ.setdefault("DJANGO_DEBUG", "0")
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "sample_app.settings")
+    sys.path.insert(0, str(REPO))
+    import django
+    from django.db import connection
+
+    django.setup()
+    return connection.vendor
