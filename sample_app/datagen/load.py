@@ -81,14 +81,18 @@ def insert(
             # SQL with its values inlined is megabytes: that would exhaust memory.
             connection.queries_log.clear()
         before, done = done, done + len(batch)
-        periodic = progress and table.rows >= PERIODIC_ROWS and done < table.rows
-        if periodic and 10 * done // table.rows > 10 * before // table.rows:
+        if progress and _passed_a_tenth(before, done, table.rows):
             percent = 100 * done // table.rows
             progress(f"{label:<14} {done:>10,} of {table.rows:,} rows ({percent}%)")
     if progress:
         seconds = time.perf_counter() - started
         progress(f"{label:<14} {done:>10,} rows in {seconds:.2f} s")
     return done
+
+
+def _passed_a_tenth(before: int, done: int, total: int) -> bool:
+    """Return whether a big table's insert has just passed another tenth of its rows."""
+    return total >= PERIODIC_ROWS and done < total and 10 * done // total > 10 * before // total
 
 
 def _batches(rows: Iterator[models.Model], size: int) -> Iterator[list[models.Model]]:

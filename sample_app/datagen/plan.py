@@ -101,15 +101,7 @@ def poisson(rng: random.Random, mean: float) -> int:
 def build_plan(scale: Scale, seed: int) -> Plan:
     """Return the plan of `scale` for `seed`; the same arguments give the same plan."""
     rng = random.Random(f"{seed}:plan")
-    span = ANCHOR_S - START_S
-    # Early users join first and write most: authors are users 1..scale.authors.
-    joined_s = array(
-        "q",
-        (
-            START_S + int(span * (0.85 * i / scale.users + 0.05 * rng.random()))
-            for i in range(scale.users)
-        ),
-    )
+    joined_s = _join_times(rng, scale.users)
     author_weights = zipf_cum_weights(scale.authors)
     author = array(
         "q", rng.choices(range(1, scale.authors + 1), cum_weights=author_weights, k=scale.posts)
@@ -118,13 +110,7 @@ def build_plan(scale: Scale, seed: int) -> Plan:
     published = bytes(rng.random() < PUBLISHED_SHARE for _ in range(scale.posts))
     featured_rate = FEATURED_SHARE / PUBLISHED_SHARE
     featured = bytes(p and rng.random() < featured_rate for p in published)
-    popularity = array(
-        "d",
-        (
-            min(rng.paretovariate(POPULARITY_SHAPE), POPULARITY_CAP) if is_published else 0.0
-            for is_published in published
-        ),
-    )
+    popularity = _popularity(rng, published)
     mean = sum(popularity) / scale.posts or 1.0
     cap = scale.users // 2
 
@@ -144,6 +130,26 @@ def build_plan(scale: Scale, seed: int) -> Plan:
         likes=counts(LIKES_PER_POST, cap),
         ratings=counts(RATINGS_PER_POST, cap),
         tags=array("q", rng.choices(range(1, 6), TAGS_PER_POST_WEIGHTS, k=scale.posts)),
+    )
+
+
+def _join_times(rng: random.Random, users: int) -> array[int]:
+    """Return each user's date_joined in seconds, user 1 first."""
+    # Early users join first and write most: authors are users 1..scale.authors.
+    span = ANCHOR_S - START_S
+    return array(
+        "q", (START_S + int(span * (0.85 * i / users + 0.05 * rng.random())) for i in range(users))
+    )
+
+
+def _popularity(rng: random.Random, published: bytes) -> array[float]:
+    """Return each post's Pareto popularity weight; drafts get none."""
+    return array(
+        "d",
+        (
+            min(rng.paretovariate(POPULARITY_SHAPE), POPULARITY_CAP) if is_published else 0.0
+            for is_published in published
+        ),
     )
 
 
