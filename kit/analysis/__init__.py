@@ -1,0 +1,1 @@
+"""Pure analysis of captured queries: fingerprints, duplicates, N+1 groups (no Django import)."""
