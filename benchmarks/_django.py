@@ -19,4 +19,6 @@ def setup_sample_project() -> str:
     from django.db import connection
 
     django.setup()
+    if "blog_post" not in connection.introspection.table_names():
+        sys.exit("No sample data: run `make sample-data` (or python -m sample_app.seed) first.")
     return connection.vendor

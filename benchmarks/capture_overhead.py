@@ -47,13 +47,39 @@ def main() -> None:
                 n_plus_one_loop()
             times[name].append(perf_counter() - start)
 
-    base = statistics.median(times["no capture"])
+    base = times["no capture"]
     print(f"N+1 loop on {vendor}: {probe.query_count:,} queries per run, {args.rounds} rounds")
     print(f"{'variant':<24}{'median s':>10}{'ratio':>8}{'us/query':>10}")
     for name, values in times.items():
-        median = statistics.median(values)
-        extra_us = (median - base) / probe.query_count * 1e6
-        print(f"{name:<24}{median:>10.3f}{median / base:>8.3f}{extra_us:>10.2f}")
+        # The ratio is the median of each round's own ratio: both runs of a round saw the
+        # same machine load.
+        ratio = statistics.median(v / b for v, b in zip(values, base, strict=True))
+        extra_us = (statistics.median(values) - statistics.median(base)) / probe.query_count
+        print(f"{name:<24}{statistics.median(values):>10.3f}{ratio:>8.3f}{extra_us * 1e6:>10.2f}")
+    print_raw_cursor_cost(connection)
+
+
+def print_raw_cursor_cost(connection: object, queries: int = 20_000, rounds: int = 7) -> None:
+    """The kit's own cost per query, on the cheapest query there is (SELECT %s)."""
+    import kit
+
+    with connection.cursor() as cursor:  # type: ignore[attr-defined]
+        def burst() -> float:
+            start = perf_counter()
+            for i in range(queries):
+                cursor.execute("SELECT %s", [i])
+            return (perf_counter() - start) / queries * 1e6
+
+        plain, profiled = [], []
+        for _ in range(rounds):
+            plain.append(burst())
+            with kit.profile(cap=queries):
+                profiled.append(burst())
+    extra = statistics.median(p - b for p, b in zip(profiled, plain, strict=True))
+    print(
+        f"raw cursor SELECT %s: {statistics.median(plain):.2f} us per query plain, "
+        f"{statistics.median(profiled):.2f} us under kit.profile() (+{extra:.2f} us)"
+    )
 
 
 if __name__ == "__main__":
