@@ -10,7 +10,7 @@ REPO = Path(__file__).resolve().parent.parent
 
 
 def setup_sample_project() -> str:
-    """Configure Django on the sample app (DATABASE_URL or data/blog.sqlite3); return the vendor."""
+    """Set up Django on the sample app (DATABASE_URL, else data/blog.sqlite3): its vendor."""
     # DEBUG would make Django keep its own query log too: measure the kit alone.
     os.environ.setdefault("DJANGO_DEBUG", "0")
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "sample_app.settings")

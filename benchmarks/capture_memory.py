@@ -38,7 +38,11 @@ def run(queries: int, with_kit: bool) -> dict[str, float]:
     peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     result = {"peak_mb": peak_mb, "seconds": seconds}
     if p is not None:
-        result |= {"counted": p.query_count, "kept": len(p.queries), "fingerprints": len(p.overflow)}
+        result |= {
+            "counted": p.query_count,
+            "kept": len(p.queries),
+            "fingerprints": len(p.overflow),
+        }
     return result
 
 
@@ -54,7 +58,9 @@ def main() -> None:
     for variant in ("plain", "kit"):
         out = subprocess.run(
             [sys.executable, __file__, "--queries", str(args.queries), "--child", variant],
-            check=True, capture_output=True, text=True,
+            check=True,
+            capture_output=True,
+            text=True,
         ).stdout
         results[variant] = json.loads(out.strip().splitlines()[-1])
     plain, with_kit = results["plain"], results["kit"]
@@ -65,7 +71,9 @@ def main() -> None:
         f"{with_kit['seconds']:.1f} s; counted {with_kit['counted']:,}, "
         f"kept {with_kit['kept']:,} full records, {with_kit['fingerprints']} fingerprint counters"
     )
-    print(f"  the kit's memory: {with_kit['peak_mb'] - plain['peak_mb']:,.1f} MB (target < 300 MB)")
+    print(
+        f"  the kit's memory: {with_kit['peak_mb'] - plain['peak_mb']:,.1f} MB (target < 300 MB)"
+    )
 
 
 if __name__ == "__main__":

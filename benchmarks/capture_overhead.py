@@ -64,6 +64,7 @@ def print_raw_cursor_cost(connection: object, queries: int = 20_000, rounds: int
     import kit
 
     with connection.cursor() as cursor:  # type: ignore[attr-defined]
+
         def burst() -> float:
             start = perf_counter()
             for i in range(queries):

@@ -48,4 +48,3 @@ def unload_ipython_extension(ipython: InteractiveShell) -> None:
     from kit.magic import unregister
 
     unregister(ipython)
-

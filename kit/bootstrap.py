@@ -44,9 +44,7 @@ def settings_from_manage_py(manage_py: Path) -> str | None:
     return None
 
 
-def locate_settings(
-    settings: str | None = None, start: Path | None = None
-) -> tuple[str, Path]:
+def locate_settings(settings: str | None = None, start: Path | None = None) -> tuple[str, Path]:
     """(settings module, project folder to put on sys.path): explicit, environment, manage.py.
 
     The project folder is manage.py's, else the start folder (where the notebook runs).
@@ -62,9 +60,7 @@ def locate_settings(
         raise DjangoSetupError(f"No Django project found from {start}: {_HOW_TO}.")
     module = settings_from_manage_py(manage_py)
     if module is None:
-        raise DjangoSetupError(
-            f"{manage_py} does not set DJANGO_SETTINGS_MODULE: {_HOW_TO}."
-        )
+        raise DjangoSetupError(f"{manage_py} does not set DJANGO_SETTINGS_MODULE: {_HOW_TO}.")
     return module, project_dir
 
 

@@ -32,6 +32,12 @@ class OrmProfile(Magics):
         help="Full records kept per cell; past it queries are counted per fingerprint only.",
     ).tag(config=True)
 
+    @property
+    def _ip(self) -> InteractiveShell:
+        if self.shell is None:
+            raise RuntimeError("OrmProfile needs an IPython shell: use %load_ext kit.")
+        return self.shell
+
     @magic_arguments()
     @argument("-o", "--name", help="Keep the profile in the notebook as this variable.")
     @argument("--settings", help="Django settings module, e.g. mysite.settings (else found).")
@@ -49,9 +55,11 @@ class OrmProfile(Magics):
         The profile is shown even when the cell raises; the exception is then raised again,
         so a failing cell still fails the notebook.
         """
-        __tracebackhide__ = True  # noqa: F841 - IPython hides this frame in tracebacks
+        __tracebackhide__ = True
         args = parse_argstring(self.orm_profile, line)
-        if args.name is not None and not (args.name.isidentifier() and not keyword.iskeyword(args.name)):
+        if args.name is not None and not (
+            args.name.isidentifier() and not keyword.iskeyword(args.name)
+        ):
             raise UsageError(f"-o/--name needs a Python variable name, not {args.name!r}.")
         if args.rows is not None and args.rows < 0:
             raise UsageError(f"--rows needs a number of 0 or more, not {args.rows}.")
@@ -61,11 +69,11 @@ class OrmProfile(Magics):
             raise UsageError(str(exc)) from None
         result = self._run_profiled(args, line, cell)
         if args.name:
-            self.shell.user_ns[args.name] = result
+            self._ip.user_ns[args.name] = result
 
     def _run_profiled(self, args: Any, line: str, cell: str) -> Profile:
-        __tracebackhide__ = True  # noqa: F841
-        shell = self.shell
+        __tracebackhide__ = True
+        shell = self._ip
         # A leading newline makes the body's line numbers those of the notebook cell, whose
         # line 1 is "%%orm_profile": tracebacks and the table then name the lines people see.
         source = "\n" + shell.transform_cell(cell)
@@ -92,8 +100,8 @@ class OrmProfile(Magics):
     def _execute(
         self, body: ast.Module, last: ast.Expression | None, filename: str, result: Profile
     ) -> None:
-        __tracebackhide__ = True  # noqa: F841
-        shell = self.shell
+        __tracebackhide__ = True
+        shell = self._ip
         ns = shell.user_ns
         exec(shell.compile(body, filename, "exec"), ns)
         if last is None:
@@ -111,7 +119,7 @@ def _split_last_expression(
     """The cell's statements, and its last expression when there is one (to display it)."""
     tree = cast(ast.Module, shell.compile.ast_parse(source, filename=filename))
     if tree.body and isinstance(tree.body[-1], ast.Expr):
-        last = ast.Expression(tree.body.pop().value)
+        last = ast.Expression(cast(ast.Expr, tree.body.pop()).value)
         return tree, last
     return tree, None
 

@@ -47,7 +47,7 @@ def test_explicit_settings_win_then_environment_then_manage_py(tmp_path, monkeyp
 
 def test_no_project_found_says_how_to_fix_it(tmp_path, monkeypatch):
     monkeypatch.delenv("DJANGO_SETTINGS_MODULE")
-    with pytest.raises(kit.DjangoSetupError, match="No Django project found.*--settings"):
+    with pytest.raises(kit.DjangoSetupError, match=r"No Django project found.*--settings"):
         locate_settings(None, tmp_path)
 
 
@@ -70,7 +70,11 @@ def run_python(code: str, cwd: Path, **env: str) -> subprocess.CompletedProcess[
     environ.update(env)
     return subprocess.run(
         [sys.executable, "-c", textwrap.dedent(code)],
-        cwd=cwd, env=environ, capture_output=True, text=True, timeout=120,
+        cwd=cwd,
+        env=environ,
+        capture_output=True,
+        text=True,
+        timeout=120,
     )
 
 

@@ -38,10 +38,13 @@ def test_optimized_loop_count_matches_django():
 @pytest.mark.filterwarnings("ignore:Limit for query logging exceeded")
 def test_counts_past_djangos_9000_entry_query_log():
     total = 9_500
-    with CaptureQueriesContext(connection) as django_log, kit.profile() as p:
-        with connection.cursor() as cursor:
-            for i in range(total):
-                cursor.execute("SELECT %s", [i])
+    with (
+        CaptureQueriesContext(connection) as django_log,
+        kit.profile() as p,
+        connection.cursor() as cursor,
+    ):
+        for i in range(total):
+            cursor.execute("SELECT %s", [i])
     assert p.query_count == total
     assert len(django_log) < total  # Django's own log stops at 9,000 entries
 
@@ -89,9 +92,11 @@ def test_every_alias_by_default_and_one_with_using():
 
 
 def test_unknown_alias_is_one_clear_error():
-    with pytest.raises(kit.UnknownAliasError, match=r"'replica'.*'default'"):
-        with kit.profile(using="replica"):
-            pass
+    with (
+        pytest.raises(kit.UnknownAliasError, match=r"'replica'.*'default'"),
+        kit.profile("replica"),
+    ):
+        pass
 
 
 def test_queries_from_threads_started_inside_are_captured_and_tagged():
@@ -111,12 +116,11 @@ def test_queries_from_threads_started_inside_are_captured_and_tagged():
 
 
 def test_past_the_cap_queries_are_counted_per_fingerprint():
-    with kit.profile(cap=100) as p:
-        with connection.cursor() as cursor:
-            for i in range(250):
-                cursor.execute("SELECT %s", [i])
-            for i in range(50):
-                cursor.execute("SELECT %s + 1", [i])
+    with kit.profile(cap=100) as p, connection.cursor() as cursor:
+        for i in range(250):
+            cursor.execute("SELECT %s", [i])
+        for i in range(50):
+            cursor.execute("SELECT %s + 1", [i])
     assert p.query_count == 300
     assert len(p.queries) == 100
     assert p.counted_only == 200
@@ -127,9 +131,8 @@ def test_past_the_cap_queries_are_counted_per_fingerprint():
 
 
 def test_failed_query_is_recorded_with_its_error():
-    with pytest.raises(DatabaseError), kit.profile() as p:
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT * FROM no_such_table")
+    with pytest.raises(DatabaseError), kit.profile() as p, connection.cursor() as cursor:
+        cursor.execute("SELECT * FROM no_such_table")
     assert p.query_count == 1
     assert "no_such_table" in p.queries[0].error
     assert p.error.split(":")[0] in {"OperationalError", "ProgrammingError"}
@@ -146,9 +149,8 @@ def test_keyboard_interrupt_removes_every_hook():
 
 def test_executemany_with_a_generator_still_inserts_every_row():
     rows = ((f"gen-{i}", f"gen-{i}") for i in range(3))
-    with kit.profile() as p:
-        with connection.cursor() as cursor:
-            cursor.executemany("INSERT INTO blog_tag (name, slug) VALUES (%s, %s)", rows)
+    with kit.profile() as p, connection.cursor() as cursor:
+        cursor.executemany("INSERT INTO blog_tag (name, slug) VALUES (%s, %s)", rows)
     assert Tag.objects.filter(name__startswith="gen-").count() == 3
     (query,) = p.queries
     assert query.many is True

@@ -101,7 +101,7 @@ def test_keyboard_interrupt_in_a_cell_leaves_no_hook(ip_shell):
     ],
 )
 def test_bad_input_is_one_clear_line(ip_shell, line, message):
-    result, captured = run(ip_shell, f"%%orm_profile {line}\nx = 1\n")
+    result, _ = run(ip_shell, f"%%orm_profile {line}\nx = 1\n")
     assert isinstance(result.error_in_exec, UsageError)
     assert message in str(result.error_in_exec)
     assert "\n" not in str(result.error_in_exec).strip()
@@ -122,14 +122,16 @@ def test_rows_option_and_config_limit_the_table(ip_shell):
     finally:
         ip_shell.run_line_magic("config", "OrmProfile.max_rows = 50")
     result, captured = run(
-        ip_shell, "%%orm_profile --rows 1\nfor pk in range(1, 4):\n    Post.objects.filter(pk=pk).exists()\n"
+        ip_shell,
+        "%%orm_profile --rows 1\n"
+        "for pk in range(1, 4):\n    Post.objects.filter(pk=pk).exists()\n",
     )
     (html,) = html_outputs(captured)
     assert "Showing 1 of 3 queries" in html
 
 
 def test_output_reads_as_text_too(ip_shell):
-    result, captured = run(ip_shell, "%%orm_profile\nPost.objects.count()\n")
+    _, captured = run(ip_shell, "%%orm_profile\nPost.objects.count()\n")
     (output,) = [o for o in captured.outputs if "text/html" in o.data]
     assert output.data["text/plain"].startswith("1 query · ")
     assert output.data["text/markdown"].startswith("**1 query · ")

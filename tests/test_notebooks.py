@@ -42,7 +42,10 @@ def test_a_raising_cell_fails_the_run(tmp_path, django_db_setup):
         cells=[
             nbformat.v4.new_code_cell("%load_ext kit"),
             nbformat.v4.new_code_cell(
-                "%%orm_profile --settings sample_app.settings\nfrom sample_app.blog.models import Post\nPost.objects.count()\n1 / 0"
+                "%%orm_profile --settings sample_app.settings\n"
+                "from sample_app.blog.models import Post\n"
+                "Post.objects.count()\n"
+                "1 / 0"
             ),
         ]
     )

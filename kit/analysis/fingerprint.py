@@ -33,7 +33,7 @@ _TOKEN_RE = re.compile(
     | (?P<estr>[eE]'(?:[^'\\]+|\\.|'')*'?)
     | (?P<str>[nNxXbB]?'(?:[^']+|'')*'?)
     | (?P<word>[^\W\d][\w$]*)
-    | (?P<ph>%\([^)]*\)s|%[sbt]|\?\d*|\$\d+|:(?:[^\W\d]\w*|\d+))
+    | (?P<ph>%\([^()%\s]*\)s|%[sbt]|\?\d*|\$\d+|:(?:[^\W\d]\w*|\d+))
     | (?P<num>0[xX][0-9a-fA-F]+|(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?)
     | (?P<comment>--[^\n]*|/\*.*?(?:\*/|\Z))
     | (?P<dollar>\$(?P<tag>[^\W\d]\w*)?\$.*?(?:\$(?P=tag)\$|\Z))
@@ -364,7 +364,7 @@ def _read_tables(
                 j += 2
             if calls and j < n and tokens[j][0] == "(":
                 j = match[j] + 1  # a table function such as UNNEST(...) or json_each(...)
-            else:
+            elif all(parts):  # "" is no name, though a quoted one may read as one
                 found.add(".".join(parts))
         else:
             return

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from kit.capture.context import capture_queries, resolve_aliases
-from kit.capture.records import FingerprintCounter, QueryRecord
 from kit.capture.recorder import DEFAULT_RECORD_CAP, QueryRecorder, suppress_capture
+from kit.capture.records import FingerprintCounter, QueryRecord
 
 __all__ = [
     "DEFAULT_RECORD_CAP",

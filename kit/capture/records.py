@@ -27,7 +27,7 @@ class QueryRecord:
 
     @property
     def source(self) -> str | None:
-        """Where the query came from, as "file:line" (the first frame outside Django and the kit)."""
+        """Where the query came from, "file:line": the first frame outside Django and the kit."""
         if self.source_file is None:
             return None
         return f"{self.source_file}:{self.source_lineno}"

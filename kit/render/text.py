@@ -17,8 +17,7 @@ def render_text(profile: Profile) -> str:
     if rows:
         header = ("#", "start ms", "ms", "line", "SQL")
         cells = [
-            (r.number, r.start_ms, r.duration_ms, _fit(r.line, 40), _fit(r.sql, 100))
-            for r in rows
+            (r.number, r.start_ms, r.duration_ms, _fit(r.line, 40), _fit(r.sql, 100)) for r in rows
         ]
         widths = [max(len(h), *(len(c[i]) for c in cells)) for i, h in enumerate(header)]
         fmt = "  ".join(f"{{:{'>' if i < 3 else '<'}{w}}}" for i, w in enumerate(widths))
