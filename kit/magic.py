@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import ast
 import keyword
+import sys
 from typing import Any, cast
 
 from IPython.core.error import UsageError
@@ -31,6 +32,10 @@ class OrmProfile(Magics):
         DEFAULT_RECORD_CAP,
         help="Full records kept per cell; past it queries are counted per fingerprint only.",
     ).tag(config=True)
+
+    def __init__(self, shell: InteractiveShell | None = None, **kwargs: Any) -> None:
+        super().__init__(shell=shell, **kwargs)
+        self.auto_setup = AutoSetup()
 
     @property
     def _ip(self) -> InteractiveShell:
@@ -124,17 +129,40 @@ def _split_last_expression(
     return tree, None
 
 
+class AutoSetup:
+    """pre_run_cell hook: configure Django before the first cell, so models import right away."""
+
+    def __init__(self) -> None:
+        self.tried = False
+
+    def __call__(self, info: Any = None) -> None:
+        if self.tried:
+            return
+        # A %%orm_profile cell configures Django itself, with its own --settings.
+        if (getattr(info, "raw_cell", None) or "").lstrip().startswith("%%orm_profile"):
+            return
+        self.tried = True
+        try:
+            setup()
+        except KitUsageError as exc:
+            print(f"kit: {exc}", file=sys.stderr)
+
+
 def register(shell: InteractiveShell) -> None:
-    """Register the magics and make their options configurable with %config."""
+    """Register the magics, their %config options, and the hook that sets Django up."""
     magics = OrmProfile(shell=shell)
     shell.register_magics(magics)
     if magics not in shell.configurables:
         shell.configurables.append(magics)
+    shell.events.register("pre_run_cell", magics.auto_setup)
 
 
 def unregister(shell: InteractiveShell) -> None:
     """Remove what register() added."""
     for name in ("orm_profile",):
         shell.magics_manager.magics["cell"].pop(name, None)
+    for magics in [c for c in shell.configurables if isinstance(c, OrmProfile)]:
+        if magics.auto_setup in shell.events.callbacks["pre_run_cell"]:
+            shell.events.unregister("pre_run_cell", magics.auto_setup)
     shell.configurables[:] = [c for c in shell.configurables if not isinstance(c, OrmProfile)]
     shell.magics_manager.registry.pop("OrmProfile", None)

@@ -55,9 +55,10 @@ TEMPLATES = [
 
 WSGI_APPLICATION = "sample_app.wsgi.application"
 
+# An empty DATABASE_URL counts as unset: the SQLite file under data/.
 DATABASES = {
-    "default": dj_database_url.config(
-        default=f"sqlite:///{BASE_DIR / 'data' / 'blog.sqlite3'}",
+    "default": dj_database_url.parse(
+        os.environ.get("DATABASE_URL") or f"sqlite:///{BASE_DIR / 'data' / 'blog.sqlite3'}"
     ),
 }
 
