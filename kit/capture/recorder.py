@@ -54,6 +54,9 @@ class QueryRecorder:
         self.cell_filename = cell_filename
         # Set while the notebook displays the cell's last value, whose frame is not on the stack.
         self.fallback_line: int | None = None
+        # ids of connections not yet open: the queries Django runs to set one up (MySQL's SET
+        # statements) belong to no cell, as in Django's own CaptureQueriesContext.
+        self.connecting: set[int] = set()
         self.rows: list[RawRow] = []
         self.counters: dict[tuple[str, str], FingerprintCounter] = {}
         self.started_at = perf_counter()
@@ -67,7 +70,7 @@ class QueryRecorder:
     def __call__(
         self, execute: Callable[..., Any], sql: str, params: Any, many: bool, context: dict
     ) -> Any:
-        if _suppressed.get():
+        if _suppressed.get() or (self.connecting and id(context["connection"]) in self.connecting):
             return execute(sql, params, many, context)
         if many and not isinstance(params, list | tuple):
             params = list(params)  # an iterator can be consumed only once: by the driver
@@ -129,6 +132,7 @@ class QueryRecorder:
 
     def attach(self, sender: Any, connection: Any, **kwargs: Any) -> None:
         """connection_created receiver: wrap connections that other threads open meanwhile."""
+        self.connecting.discard(id(connection))
         if connection.alias in self.aliases and self not in connection.execute_wrappers:
             connection.execute_wrappers.append(self)
             self._attached.append(connection)
