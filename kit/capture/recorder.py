@@ -66,6 +66,7 @@ class QueryRecorder:
         self._sql_pool: dict[str, str] = {}
         self._lock = threading.Lock()
         self._attached: list[Any] = []
+        self._local = threading.local()
 
     def __call__(
         self, execute: Callable[..., Any], sql: str, params: Any, many: bool, context: dict
@@ -104,6 +105,12 @@ class QueryRecorder:
             line = self.fallback_line
         if type(params) is list:
             params = tuple(params)
+        local = self._local
+        try:
+            thread = local.name
+        except AttributeError:
+            # Cached per thread: current_thread() costs two Python calls per query.
+            thread = local.name = threading.current_thread().name
         self.rows.append(
             (
                 self._sql_pool.setdefault(sql, sql),
@@ -113,7 +120,7 @@ class QueryRecorder:
                 connection.vendor,
                 start,
                 duration,
-                threading.current_thread().name,
+                thread,
                 file,
                 lineno,
                 line,
@@ -146,6 +153,21 @@ class QueryRecorder:
 
     def records(self) -> list[QueryRecord]:
         """The full records so far, in the order the queries finished."""
+        return self._build(list(self.rows))
+
+    def frozen_records(self) -> Callable[[], list[QueryRecord]]:
+        """The records as they are now, built only when first asked for (cheap to call)."""
+        rows = list(self.rows)
+        built: list[list[QueryRecord]] = []
+
+        def get() -> list[QueryRecord]:
+            if not built:
+                built.append(self._build(rows))
+            return built[0]
+
+        return get
+
+    def _build(self, rows: list[RawRow]) -> list[QueryRecord]:
         t0 = self.started_at
         return [
             QueryRecord(
@@ -164,7 +186,7 @@ class QueryRecorder:
                 entry=row[11],
                 error=row[12],
             )
-            for i, row in enumerate(list(self.rows))
+            for i, row in enumerate(rows)
         ]
 
     @property
