@@ -82,3 +82,9 @@ USE_I18N = True
 USE_TZ = True
 
 STATIC_URL = "static/"
+
+# `python manage.py shell_plus --lab` (django-extensions) opens JupyterLab on notebooks/; as root
+# (containers, CI machines) JupyterLab also needs --allow-root.
+NOTEBOOK_ARGUMENTS = ["--notebook-dir", str(BASE_DIR / "notebooks")]
+if hasattr(os, "getuid") and os.getuid() == 0:
+    NOTEBOOK_ARGUMENTS.append("--allow-root")
