@@ -72,9 +72,7 @@ class OrmProfile(Magics):
             setup(args.settings)
         except KitUsageError as exc:
             raise UsageError(str(exc)) from None
-        result = self._run_profiled(args, line, cell)
-        if args.name:
-            self._ip.user_ns[args.name] = result
+        self._run_profiled(args, line, cell)
 
     def _run_profiled(self, args: Any, line: str, cell: str) -> Profile:
         __tracebackhide__ = True
@@ -98,8 +96,11 @@ class OrmProfile(Magics):
         except KitUsageError as exc:
             raise UsageError(str(exc)) from None
         finally:
+            # Shown and kept even when the cell raised: the partial profile says how far it got.
             if result is not None:
                 display(result)
+                if args.name:
+                    shell.user_ns[args.name] = result
         return result
 
     def _execute(
