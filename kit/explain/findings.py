@@ -5,7 +5,17 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from kit.explain.plan import FULL_SCAN, INDEX_SCAN, JOIN, SORT, TEMP, PlanFinding, PlanNode
+from kit.explain.plan import (
+    FILTER,
+    FULL_SCAN,
+    INDEX_SCAN,
+    JOIN,
+    SORT,
+    TEMP,
+    IndexSuggestion,
+    PlanFinding,
+    PlanNode,
+)
 from kit.explain.sqlrefs import ColumnRef, SqlRefs, sql_refs
 from kit.explain.suggest import (
     TableInfo,
@@ -61,10 +71,9 @@ def find_plan_issues(
     found: list[PlanFinding] = []
     misestimated: set[str] = set()
     for _, node in root.walk():
-        for check in (_full_scan, _sort, _filter):
-            finding = check(node, ctx, root)
-            if finding:
-                found.append(finding)
+        scan = _full_scan(node, ctx)
+        wasted = _filter(node, ctx, scan.index if scan else None)
+        found += [f for f in (scan, _sort(node, ctx, root), wasted) if f is not None]
         finding = _misestimate(node, ctx)
         if finding and (finding.table or str(node.id)) not in misestimated:
             misestimated.add(finding.table or str(node.id))
@@ -77,14 +86,14 @@ def _names(columns: list[ColumnRef]) -> str:
     return ", ".join(r.column for r in columns)
 
 
-def _full_scan(node: PlanNode, ctx: _Context, root: PlanNode) -> PlanFinding | None:
+def _full_scan(node: PlanNode, ctx: _Context) -> PlanFinding | None:
     table, size = ctx.table(node), ctx.size(node)
     info = ctx.tables.get(table or "")
     if node.category != FULL_SCAN or table is None or info is None:
         return None
     if size is None or size < ctx.limits.min_rows:
         return None
-    columns = filter_columns(ctx.refs, table)
+    columns = filter_columns(ctx.refs, table, ctx.vendor)
     order = sort_columns(ctx.refs, table, "ORDER")
     if order and ctx.refs.has_limit and all(r.op in ("=", "IN", "IS", "") for r in columns):
         columns = columns + order  # equality filters then the order: the index ends the sort too
@@ -118,7 +127,7 @@ def _sort(node: PlanNode, ctx: _Context, root: PlanNode) -> PlanFinding | None:
     columns = sort_columns(ctx.refs, table, clause) if table else None
     index = None
     if columns and table:
-        equal = [r for r in filter_columns(ctx.refs, table) if r.op in ("=", "IS", "")]
+        equal = [r for r in filter_columns(ctx.refs, table, ctx.vendor) if r.op in ("=", "IS", "")]
         index = suggest_index(ctx.tables.get(table), equal + columns, keep_direction=True)
         on = f" {_names(columns)} on {table}"
     else:
@@ -160,14 +169,17 @@ def _input_rows(node: PlanNode, ctx: _Context, root: PlanNode) -> float | None:
     return max(known) if known else None
 
 
-def _filter(node: PlanNode, ctx: _Context, root: PlanNode) -> PlanFinding | None:
+def _filter(
+    node: PlanNode, ctx: _Context, suggested: IndexSuggestion | None
+) -> PlanFinding | None:
     reader = next((n for _, n in node.walk() if n.relation), None)
     table = ctx.table(reader) if reader else None
     if table is None or not (node.detail or node.rows_removed is not None):
         return None
     read: float | None
     kept: float | None
-    if node.actual_rows is not None and node.rows_removed is not None:
+    measured = node.actual_rows is not None and node.rows_removed is not None
+    if measured and node.actual_rows is not None and node.rows_removed is not None:
         kept, read = node.actual_rows, node.actual_rows + node.rows_removed
     else:
         read = node.rows_examined
@@ -180,15 +192,18 @@ def _filter(node: PlanNode, ctx: _Context, root: PlanNode) -> PlanFinding | None
     share = 1.0 - kept / read
     if share < ctx.limits.discard_share:
         return None
-    columns = filter_columns(ctx.refs, table)
+    columns = filter_columns(ctx.refs, table, ctx.vendor)
     index = suggest_index(ctx.tables.get(table), columns)
+    if index is not None and index == suggested:
+        index = None  # the full-scan finding on this node already suggests it
     on = f" on {_names(columns)}" if columns else ""
     return PlanFinding(
         kind="filter",
         severity="warning",
         message=(
-            f"The filter{on} on {table} throws away {share:.0%} of the {read * loops:,.0f} rows "
-            f"it reads, keeping {kept * loops:,.0f}." + index_advice(index)
+            f"The filter{on} on {table} {'throws' if measured else 'is estimated to throw'} away "
+            f"{share:.0%} of the {read * loops:,.0f} rows it reads, keeping "
+            f"{kept * loops:,.0f}." + index_advice(index)
         ),
         node_id=node.id,
         table=table,
@@ -201,8 +216,8 @@ def _misestimate(node: PlanNode, ctx: _Context) -> PlanFinding | None:
     actual, estimate = node.actual_rows, node.estimated_rows
     if actual is None or estimate is None or not node.loops:
         return None
-    if not node.relation and node.category != JOIN:
-        return None  # the reads and joins carry the estimate that matters; the rest follow
+    if not node.relation and node.category not in (JOIN, FILTER):
+        return None  # reads, filters and joins carry the estimates that matter; the rest follow
     # Under a LIMIT or EXISTS the database stops reading early, by design: fewer rows than
     # estimated there is no misestimate.
     if actual < estimate and (ctx.refs.has_limit or "EXISTS" in ctx.sql_upper):
@@ -210,8 +225,9 @@ def _misestimate(node: PlanNode, ctx: _Context) -> PlanFinding | None:
     high, low = max(actual, estimate), max(min(actual, estimate), 1.0)
     if high < 10 or high / low < ctx.limits.misestimate:
         return None
-    table = ctx.table(node)
-    columns = filter_columns(ctx.refs, table) if table else []
+    reader = next((n for _, n in node.walk() if n.relation), None)
+    table = ctx.table(reader) if reader and node.category != JOIN else None
+    columns = filter_columns(ctx.refs, table, ctx.vendor) if table else []
     direction = "more" if actual > estimate else "fewer"
     on = f" reading {table}" + (f" on {_names(columns)}" if columns else "") if table else ""
     return PlanFinding(
@@ -240,7 +256,7 @@ def _nested_loops(node: PlanNode, ctx: _Context) -> list[PlanFinding]:
     """Table reads that run many times; the reads below a reported one are not reported again."""
     runs = node.loops if node.loops is not None else node.estimated_loops
     table = ctx.table(node)
-    reads = table and node.category in (FULL_SCAN, INDEX_SCAN)
+    reads = table in ctx.tables and node.category in (FULL_SCAN, INDEX_SCAN)
     if reads and table and runs is not None and runs >= ctx.limits.min_loops:
         return [_looped_read(node, ctx, table, runs)]
     found: list[PlanFinding] = []

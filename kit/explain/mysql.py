@@ -39,6 +39,8 @@ _ACCESS = {
     "const": ("Constant row", INDEX_SCAN),
     "system": ("Constant row", INDEX_SCAN),
 }
+# MariaDB marks the table an INSERT, UPDATE or DELETE writes.
+_WRITES = {"insert": "Insert into", "update": "Update", "delete": "Delete from"}
 _MAX_DEPTH = 64  # JSON plans nest a few levels per subquery; deeper means a malformed document
 
 
@@ -144,7 +146,8 @@ def _table(table: dict[str, Any], depth: int) -> PlanNode:
     if "table_name" not in table and "message" in table:
         return PlanNode(str(table["message"]), OTHER)
     access = str(table.get("access_type", ""))
-    operation, category = _ACCESS.get(access, (access or "table", OTHER))
+    write = next((verb for key, verb in _WRITES.items() if table.get(key)), "table")
+    operation, category = _ACCESS.get(access, (access or write, OTHER))
     examined = number(table.get("rows_examined_per_scan", table.get("rows")))
     actual_examined = number(table.get("r_rows"))
     cost = table.get("cost_info", {})

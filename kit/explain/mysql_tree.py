@@ -32,7 +32,7 @@ _INDEX = r"(?: using (?P<index>\S+))?"
 _KINDS: tuple[tuple[re.Pattern[str], str], ...] = tuple(
     (re.compile(pattern, re.IGNORECASE), category)
     for pattern, category in (
-        (r"^Table scan on <temporary>", TEMP),
+        (r"^Table scan on <temporary>", OTHER),  # reads back the temporary table: see below it
         (rf"^Table scan on {_TABLE}", FULL_SCAN),
         (rf"^(?:Covering )?index scan on {_TABLE}{_INDEX}", INDEX_SCAN),
         (

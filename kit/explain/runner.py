@@ -14,9 +14,9 @@ from django.db import DEFAULT_DB_ALIAS, DatabaseError, connections
 from kit.analysis.fingerprint import sql_shape
 from kit.capture import QueryRecord
 from kit.explain.findings import find_plan_issues
-from kit.explain.plan import ExplainError, Plan, PlanNode, RawExplain, finalize
+from kit.explain.plan import ExplainError, Plan, RawExplain, finalize
 from kit.explain.safety import RefusedStatement, check_explain, may_analyze
-from kit.explain.schema import table_infos
+from kit.explain.schema import plan_tables, table_infos
 from kit.explain.session import (
     VENDORS,
     ExplainOptions,
@@ -24,7 +24,6 @@ from kit.explain.session import (
     database_message,
     rolled_back,
 )
-from kit.explain.sqlrefs import sql_refs
 from kit.explain.whatif import with_whatifs
 
 MODES = ("plain", "analyze", "whatif")
@@ -82,7 +81,7 @@ def _explain(
             connection, cursor, sql, params, analyze=analyze, timeout_ms=options.timeout_ms
         )
         parsed, planning_ms, execution_ms = vendor.parse(raw)
-        tables = table_infos(connection, cursor, vendor, _tables(parsed, sql))
+        tables = table_infos(connection, cursor, vendor, plan_tables(parsed, sql))
     root = finalize(parsed)
     return Plan(
         vendor=connection.vendor,
@@ -164,13 +163,6 @@ def _slowest_per_shape(records: Sequence[QueryRecord]) -> list[tuple[QueryRecord
         ok = [r for r in group if r.error is None] or group
         picked.append((max(ok, key=lambda r: r.duration_ms), len(group)))
     return picked
-
-
-def _tables(root: PlanNode, sql: str) -> set[str]:
-    """Every table the plan reads or the SQL names, aliases resolved."""
-    refs = sql_refs(sql)
-    found = {refs.table_of(node.relation) for _, node in root.walk() if node.relation}
-    return found | {ref.table for ref in refs.refs}
 
 
 def _notes(vendor: str, analyze: bool) -> tuple[str, ...]:

@@ -8,7 +8,16 @@ from typing import Any
 
 from django.apps import apps
 
+from kit.explain.plan import PlanNode
+from kit.explain.sqlrefs import sql_refs
 from kit.explain.suggest import TableInfo
+
+
+def plan_tables(root: PlanNode, sql: str) -> set[str]:
+    """Every table the plan reads or the SQL names, aliases resolved."""
+    refs = sql_refs(sql)
+    found = {refs.table_of(node.relation) for _, node in root.walk() if node.relation}
+    return found | {ref.table for ref in refs.refs}
 
 
 def model_tables() -> dict[str, Any]:

@@ -67,8 +67,8 @@ def _node(detail: str, children: tuple[PlanNode, ...]) -> PlanNode:
     access = _ACCESS.match(detail)
     if access and detail != "SCAN CONSTANT ROW":
         how = access["how"] or ""
-        full = access["op"] == "SCAN" and "COVERING" not in how
         index = access["index"] or ("PRIMARY KEY" if "PRIMARY KEY" in how else None)
+        full = access["op"] == "SCAN" and index is None  # SCAN t USING INDEX i: index order
         return PlanNode(
             operation=access["op"],
             category=FULL_SCAN if full else INDEX_SCAN,

@@ -26,11 +26,14 @@ class TableInfo:
         return dict(self.fields).get(column)
 
 
-def filter_columns(refs: SqlRefs, table: str) -> list[ColumnRef]:
+def filter_columns(refs: SqlRefs, table: str, vendor: str = "") -> list[ColumnRef]:
     """The table's WHERE columns an index can serve: equalities first, then one range."""
-    usable = [
-        r for r in refs.columns(table, "WHERE") if not r.in_call and r.op in EQUALITY | RANGE
-    ]
+    ops = EQUALITY | RANGE
+    if vendor == "sqlite":
+        # SQLite uses no index for a bare "WHERE t.flag" (Django writes booleans so there);
+        # it needs "t.flag = 1".
+        ops -= {""}
+    usable = [r for r in refs.columns(table, "WHERE") if not r.in_call and r.op in ops]
     equal = [r for r in usable if r.op in EQUALITY]
     ranges = [r for r in usable if r.op in RANGE]
     return equal + ranges[:1]
