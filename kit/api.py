@@ -9,6 +9,7 @@ from time import perf_counter
 
 from kit.analysis.fingerprint import fingerprint
 from kit.capture import DEFAULT_RECORD_CAP, QueryRecorder, capture_queries
+from kit.explain import MODES, ExplainOptions, explain_records
 from kit.render.profile import Profile
 
 
@@ -21,11 +22,17 @@ def profile(
     max_rows: int = 50,
     cell: str | None = None,
     cell_filename: str | None = None,
+    explain: str | None = None,
+    explain_options: ExplainOptions | None = None,
 ) -> Iterator[Profile]:
     """Profile every query of the block, on every alias (or those in `using`); yields the Profile.
 
     Past `cap` full records, queries are only counted per fingerprint, so memory stays bounded.
+    With `explain` ("plain", "analyze" or "whatif") each query shape is explained once after
+    the block, even one that raised; the plans are in `p.plans`.
     """
+    if explain is not None and explain not in MODES:
+        raise ValueError(f"explain must be one of {', '.join(MODES)}, not {explain!r}.")
     with capture_queries(
         using, cap=cap, fingerprint=fingerprint, cell_filename=cell_filename
     ) as recorder:
@@ -46,6 +53,9 @@ def profile(
             raise
         finally:
             result.finish((perf_counter() - start) * 1000.0, error)
+            if explain is not None:
+                explained = explain_records(result.queries, explain, explain_options)
+                result.plans, result.explain_errors = list(explained.plans), list(explained.errors)
 
 
 @contextmanager
