@@ -93,6 +93,12 @@ def _full_scan(node: PlanNode, ctx: _Context) -> PlanFinding | None:
         return None
     if size is None or size < ctx.limits.min_rows:
         return None
+    if node.actual_rows is not None:
+        read = (node.actual_rows + (node.rows_removed or 0.0)) * (node.loops or 1.0)
+        if read < ctx.limits.min_rows:
+            return None  # measured: it stopped early (a LIMIT, a merge join) and read few rows
+    elif node.index and ctx.refs.has_limit:
+        return None  # a scan in index order under a LIMIT stops after the first rows
     columns = filter_columns(ctx.refs, table, ctx.vendor)
     order = sort_columns(ctx.refs, table, "ORDER")
     if order and ctx.refs.has_limit and all(r.op in ("=", "IN", "IS", "") for r in columns):

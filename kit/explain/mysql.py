@@ -25,8 +25,8 @@ from kit.explain.plan import (
 _ACCESS = {
     "ALL": ("Full table scan", FULL_SCAN),
     "hash_ALL": ("Full table scan, hash join", FULL_SCAN),
-    "index": ("Full index scan", INDEX_SCAN),
-    "hash_index": ("Full index scan, hash join", INDEX_SCAN),
+    "index": ("Full index scan", FULL_SCAN),  # every row, in index order
+    "hash_index": ("Full index scan, hash join", FULL_SCAN),
     "range": ("Index range scan", INDEX_SCAN),
     "hash_range": ("Index range scan, hash join", INDEX_SCAN),
     "index_merge": ("Index merge", INDEX_SCAN),
@@ -75,6 +75,8 @@ def _children(container: dict[str, Any], depth: int) -> tuple[PlanNode, ...]:
     """The plan nodes inside a JSON object, in document order."""
     if depth > _MAX_DEPTH:
         raise ValueError("the JSON plan nests too deeply to be a plan")
+    if not isinstance(container, dict):
+        raise ValueError(f"expected a JSON object in the plan, not {container!r:.40}")
     nodes: list[PlanNode] = []
     for key, value in container.items():
         if key == "query_block":

@@ -34,7 +34,7 @@ _KINDS: tuple[tuple[re.Pattern[str], str], ...] = tuple(
     for pattern, category in (
         (r"^Table scan on <temporary>", OTHER),  # reads back the temporary table: see below it
         (rf"^Table scan on {_TABLE}", FULL_SCAN),
-        (rf"^(?:Covering )?index scan on {_TABLE}{_INDEX}", INDEX_SCAN),
+        (rf"^(?:Covering )?index scan on {_TABLE}{_INDEX}", FULL_SCAN),  # all rows, index order
         (
             rf"^(?:Single-row )?(?:covering )?index (?:lookup|range scan) on {_TABLE}{_INDEX}",
             INDEX_SCAN,

@@ -76,6 +76,13 @@ def parse_json(output: Any) -> tuple[PlanNode, float | None, float | None]:
     return root, number(top.get("Planning Time")), number(top.get("Execution Time"))
 
 
+def _category(node_type: str, plan: dict[str, Any]) -> str:
+    """What a node does; an index scan with no condition reads every row, in index order."""
+    if node_type in ("Index Scan", "Index Only Scan") and "Index Cond" not in plan:
+        return FULL_SCAN
+    return _CATEGORIES.get(node_type, OTHER)
+
+
 def _node(plan: dict[str, Any], estimated_loops: float | None) -> PlanNode:
     """One plan node and its children."""
     node_type = str(plan["Node Type"])
@@ -87,7 +94,7 @@ def _node(plan: dict[str, Any], estimated_loops: float | None) -> PlanNode:
     children = plan.get("Plans", [])
     return PlanNode(
         operation=operation,
-        category=_CATEGORIES.get(node_type, OTHER),
+        category=_category(node_type, plan),
         relation=plan.get("Relation Name") or plan.get("CTE Name"),
         index=plan.get("Index Name"),
         detail="; ".join(_condition(plan, key) for key in _CONDITIONS if key in plan),

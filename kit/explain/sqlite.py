@@ -68,7 +68,7 @@ def _node(detail: str, children: tuple[PlanNode, ...]) -> PlanNode:
     if access and detail != "SCAN CONSTANT ROW":
         how = access["how"] or ""
         index = access["index"] or ("PRIMARY KEY" if "PRIMARY KEY" in how else None)
-        full = access["op"] == "SCAN" and index is None  # SCAN t USING INDEX i: index order
+        full = access["op"] == "SCAN"  # every row, in table or index order; SEARCH is a lookup
         return PlanNode(
             operation=access["op"],
             category=FULL_SCAN if full else INDEX_SCAN,
