@@ -485,7 +485,8 @@ def test_fixtures_say_where_they_come_from():
     ("text", "expected"),
     [
         (
-            "-> Filter: (t.a > 1)  (cost=19.2e+6 rows=1.5e+3) (actual time=0.1..2.5 rows=7 loops=4)",
+            "-> Filter: (t.a > 1)  (cost=19.2e+6 rows=1.5e+3) "
+            "(actual time=0.1..2.5 rows=7 loops=4)",
             {
                 "operation": "Filter",
                 "estimated_cost": 19.2e6,
