@@ -56,6 +56,14 @@ OUTLINES = {
           SELECT #3 [other]
             Index lookup (ref) on U0 [index_scan]
     """,
+    "mariadb-correlated_columns-analyze": """
+        SELECT #1 [other]
+          Full table scan (ALL) on blog_post [full_scan]
+    """,
+    "mariadb-correlated_columns-plain": """
+        SELECT #1 [other]
+          Full table scan (ALL) on blog_post [full_scan]
+    """,
     "mariadb-delete-plain": """
         SELECT #1 [other]
           Full table scan (ALL) on blog_rating [full_scan]
@@ -181,6 +189,12 @@ OUTLINES = {
           GroupAggregate [aggregate]
             Index Scan on blog_comment [index_scan]
     """,
+    "postgresql-correlated_columns-analyze": """
+        Seq Scan on blog_post [full_scan]
+    """,
+    "postgresql-correlated_columns-plain": """
+        Seq Scan on blog_post [full_scan]
+    """,
     "postgresql-delete-plain": """
         ModifyTable on blog_rating [other]
           Seq Scan on blog_rating [full_scan]
@@ -270,6 +284,14 @@ OUTLINES = {
           SCAN on blog_post [full_scan]
           CORRELATED SCALAR SUBQUERY 1 [other]
             SEARCH on U0 [index_scan]
+    """,
+    "sqlite-correlated_columns-analyze": """
+        QUERY PLAN [other]
+          SCAN on blog_post [full_scan]
+    """,
+    "sqlite-correlated_columns-plain": """
+        QUERY PLAN [other]
+          SCAN on blog_post [full_scan]
     """,
     "sqlite-delete-plain": """
         QUERY PLAN [other]

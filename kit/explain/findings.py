@@ -242,7 +242,7 @@ def _misestimate(node: PlanNode, ctx: _Context) -> PlanFinding | None:
         message=(
             f"{node.operation}{on}: the planner expected {estimate:,.0f} rows, got "
             f"{actual:,.0f} ({high / low:,.0f}x {direction}), so it may pick the wrong plan."
-            f"{_analyze_command(ctx.vendor, table)}"
+            f"{_statistics_advice(ctx.vendor, table, [r.column for r in columns])}"
         ),
         node_id=node.id,
         table=table,
@@ -250,12 +250,27 @@ def _misestimate(node: PlanNode, ctx: _Context) -> PlanFinding | None:
     )
 
 
-def _analyze_command(vendor: str, table: str | None) -> str:
-    """How to refresh the statistics the planner estimates from."""
-    if table is None:
+def _statistics_advice(vendor: str, table: str | None, columns: list[str]) -> str:
+    """How to give the planner better statistics: refresh them, then describe the columns."""
+    if table is None or vendor not in ("postgresql", "mysql"):
         return ""
-    command = {"postgresql": f"ANALYZE {table}", "mysql": f"ANALYZE TABLE {table}"}.get(vendor)
-    return f" Refresh its statistics: {command}." if command else ""
+    names = ", ".join(columns)
+    if vendor == "postgresql":
+        advice = f" Refresh its statistics: ANALYZE {table}."
+        if len(columns) > 1:
+            # Fresh statistics still assume independent columns; extended ones do not.
+            name = "_".join([table, *columns, "stats"])[:63]  # PostgreSQL before 16 needs one
+            advice += f" If they are fresh, the columns go together: CREATE STATISTICS {name} ON"
+            advice += f" {names} FROM {table}; then ANALYZE {table}."
+        return advice
+    advice = f" Refresh its statistics: ANALYZE TABLE {table}."
+    if columns:
+        advice += (
+            f" Columns without an index get statistics with ANALYZE TABLE {table} UPDATE "
+            f"HISTOGRAM ON {names} (MySQL 8) or ANALYZE TABLE {table} PERSISTENT FOR "
+            f"COLUMNS ({names}) INDEXES () (MariaDB)."
+        )
+    return advice
 
 
 def _nested_loops(node: PlanNode, ctx: _Context) -> list[PlanFinding]:
