@@ -11,7 +11,7 @@ from kit.explain.plan import FULL_SCAN, INDEX_SCAN, JOIN, SORT, PlanNode, finali
 from kit.explain.schema import model_tables
 from kit.explain.sqlrefs import ColumnRef, sql_refs
 from kit.explain.suggest import TableInfo, suggest_index
-from tests.test_explain_parsers import load, parse
+from tests.explain_fixtures import FIXTURES, load, parse
 
 
 def table_info(table: str, rows: float | None, indexes: Any = ()) -> TableInfo:
@@ -376,9 +376,9 @@ def test_stored_plan_findings(name, expected):
 
 
 def test_every_stored_plan_has_expected_findings():
-    from tests.test_explain_parsers import OUTLINES
-
-    assert sorted(n for n, _ in DEFAULT_FINDINGS) == sorted(OUTLINES)
+    assert sorted(n for n, _ in DEFAULT_FINDINGS) == sorted(
+        p.stem for p in FIXTURES.glob("*.json")
+    )
 
 
 LOW = Thresholds(min_rows=100, min_loops=100)
