@@ -268,3 +268,27 @@ def test_a_failed_transaction_gets_an_error_value_and_is_left_to_the_user(ip_she
         assert pg.in_failed_transaction(connection.connection)
     else:
         assert [sql_shape(p.sql).tables for p in profile.plans] == [("blog_post",)]
+
+
+@pytest.mark.django_db
+def test_after_explain_analyze_every_table_is_as_the_cell_left_it(ip_shell, no_png):
+    before_cell = snapshot()
+    result = ip_shell.run_cell(
+        "%%orm_profile --explain analyze -o wrote\n"
+        "from django.db.models import F\n"
+        "from sample_app.blog.models import Like, Post, Tag\n"
+        "from tests.spies import snapshot\n"
+        "Tag.objects.create(name='kit explain tag', slug='kit-explain-tag')\n"
+        "Post.objects.filter(pk__lte=3).update(view_count=F('view_count') + 7)\n"
+        "Like.objects.filter(post_id=1).delete()\n"
+        "Tag.objects.bulk_create([Tag(name=f'kit {i}', slug=f'kit-{i}') for i in range(3)])\n"
+        "list(Post.objects.filter(view_count__gte=7).order_by('-created_at')[:5])\n"
+        "left_by_the_cell = snapshot()\n"
+    )
+    result.raise_error()
+    left_by_the_cell = ip_shell.user_ns["left_by_the_cell"]
+    assert left_by_the_cell != before_cell  # the cell did write
+    assert snapshot() == left_by_the_cell  # and EXPLAIN ANALYZE changed nothing after it
+    profile = ip_shell.user_ns["wrote"]
+    kinds = {sql_shape(p.sql).kind for p in profile.plans}
+    assert {"INSERT", "UPDATE", "DELETE", "SELECT"} <= kinds, profile.explain_errors

@@ -90,7 +90,8 @@ def _explain(
         params=params,
         root=root,
         statement=raw.statement,
-        analyzed=any(node.actual_rows is not None for _, node in root.walk()),
+        # MariaDB reads a constant row while planning: it has loops but no actual rows.
+        analyzed=any(n.actual_rows is not None or n.loops is not None for _, n in root.walk()),
         fingerprint=sql_shape(sql).fingerprint,
         planning_ms=planning_ms,
         execution_ms=execution_ms,
