@@ -8,6 +8,8 @@ from typing import Any
 
 from kit.explain import mysql, postgresql, sqlite
 from kit.explain.plan import PlanNode, RawExplain, finalize
+from kit.explain.schema import model_tables
+from kit.explain.suggest import TableInfo
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures" / "explain"
 PARSERS = {"sqlite": sqlite.parse, "postgresql": postgresql.parse, "mysql": mysql.parse}
@@ -26,3 +28,16 @@ def parse(name: str) -> tuple[PlanNode, float | None, float | None]:
     )
     root, planning_ms, execution_ms = PARSERS[fixture["vendor"]](raw)
     return finalize(root), planning_ms, execution_ms
+
+
+def table_info(table: str, rows: float | None, indexes: Any = ()) -> TableInfo:
+    """What the runner would know of a sample-app table: model, fields, size, indexes."""
+    meta = model_tables()[table]._meta
+    return TableInfo(
+        table,
+        meta.object_name,
+        meta.label,
+        tuple((f.column, f.name) for f in meta.concrete_fields),
+        rows,
+        tuple(tuple(i) for i in indexes),
+    )

@@ -8,23 +8,9 @@ import pytest
 
 from kit.explain.findings import Thresholds, find_plan_issues
 from kit.explain.plan import FULL_SCAN, INDEX_SCAN, JOIN, SORT, PlanNode, finalize
-from kit.explain.schema import model_tables
 from kit.explain.sqlrefs import ColumnRef, sql_refs
-from kit.explain.suggest import TableInfo, suggest_index
-from tests.explain_fixtures import FIXTURES, load, parse
-
-
-def table_info(table: str, rows: float | None, indexes: Any = ()) -> TableInfo:
-    """What the runner would know of a sample-app table: model, fields, size, indexes."""
-    meta = model_tables()[table]._meta
-    return TableInfo(
-        table,
-        meta.object_name,
-        meta.label,
-        tuple((f.column, f.name) for f in meta.concrete_fields),
-        rows,
-        tuple(tuple(i) for i in indexes),
-    )
+from kit.explain.suggest import suggest_index
+from tests.explain_fixtures import FIXTURES, load, parse, table_info
 
 
 def fixture_findings(name: str, limits: Thresholds) -> list[tuple[Any, ...]]:

@@ -25,7 +25,7 @@ def node_numbers(node: PlanNode) -> str:
     if node.estimated_rows is not None:
         parts.append(f"est {_number(node.estimated_rows)} rows")
     if node.estimated_cost is not None:
-        parts.append(f"cost {_number(node.estimated_cost)}")
+        parts.append(f"cost {node.estimated_cost:,.2f}")
     if node.actual_rows is not None:
         if node.loops in (None, 1.0):
             parts.append(f"actual {_number(node.actual_rows)} rows")
