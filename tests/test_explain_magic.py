@@ -230,3 +230,13 @@ def test_unload_removes_orm_explain(ip_shell):
     finally:
         ip_shell.run_line_magic("load_ext", "kit")
     assert "orm_explain" in ip_shell.magics_manager.magics["line"]
+
+
+def test_readme_documents_the_explain_options():
+    from pathlib import Path
+
+    readme = (Path(__file__).resolve().parent.parent / "README.md").read_text()
+    explain = readme[readme.index("### EXPLAIN") :]
+    for text in ("`--explain analyze`", "`--explain whatif`", "%orm_explain", "p.plans"):
+        assert text in explain
+    assert "rolled back" in explain and "statement" in explain and "timeout" in explain
