@@ -15,7 +15,9 @@ REQUIRE_SERVERS = "KIT_REQUIRE_SERVERS"
 
 
 @pytest.hookimpl(hookwrapper=True)
-def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Generator[Any]:
+def pytest_runtest_makereport(
+    item: pytest.Item, call: pytest.CallInfo[None]
+) -> Generator[None, Any, None]:
     """Turn a skip into a failure that says why, when KIT_REQUIRE_SERVERS=1."""
     outcome = yield
     report = outcome.get_result()

@@ -107,7 +107,8 @@ def test_mysql_output_is_read_as_json_or_as_tree_text():
 
 
 def record(sql: str, **fields: Any) -> QueryRecord:
-    values = {"id": 0, "alias": "default", "vendor": "sqlite", "sql": sql, "params": None}
+    values: dict[str, Any] = {"id": 0, "alias": "default", "vendor": "sqlite", "sql": sql}
+    values["params"] = None
     values |= {"many": False, "start_ms": 0.0, "duration_ms": 1.0, "thread": "main"}
     return QueryRecord(**(values | fields))
 
