@@ -28,8 +28,7 @@ def profile(
     """Profile every query of the block, on every alias (or those in `using`); yields the Profile.
 
     Past `cap` full records, queries are only counted per fingerprint, so memory stays bounded.
-    With `explain` ("plain", "analyze" or "whatif") each query shape is explained once after
-    the block, even one that raised; the plans are in `p.plans`.
+    With `explain` ("plain", "analyze", "whatif") each query shape is explained after: p.plans.
     """
     if explain is not None and explain not in MODES:
         raise ValueError(f"explain must be one of {', '.join(MODES)}, not {explain!r}.")
@@ -54,8 +53,13 @@ def profile(
         finally:
             result.finish((perf_counter() - start) * 1000.0, error)
             if explain is not None:
-                explained = explain_records(result.queries, explain, explain_options)
-                result.plans, result.explain_errors = list(explained.plans), list(explained.errors)
+                _explain(result, explain, explain_options)
+
+
+def _explain(result: Profile, mode: str, options: ExplainOptions | None) -> None:
+    """Explain each query shape of a finished profile into its plans and explain errors."""
+    explained = explain_records(result.queries, mode, options)
+    result.plans, result.explain_errors = list(explained.plans), list(explained.errors)
 
 
 @contextmanager

@@ -662,3 +662,8 @@ def test_sql_references_know_calls_sorts_and_limits():
     assert [r.in_call for r in refs.refs if r.clause == "WHERE"] == [True]
     assert refs.orders_by_expression and refs.has_limit
     assert not sql_refs('SELECT "t"."a" FROM "t" ORDER BY "t"."a"').orders_by_expression
+
+
+def test_a_filter_that_read_nothing_is_no_finding():
+    node = scan(detail="Filter: (view_count >= 10)", actual_rows=0, rows_removed=0, loops=1)
+    assert [f.kind for f in findings_of(node, POST_SQL) if f.kind == "filter"] == []

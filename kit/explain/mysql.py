@@ -41,6 +41,9 @@ _ACCESS = {
 }
 # MariaDB marks the table an INSERT, UPDATE or DELETE writes.
 _WRITES = {"insert": "Insert into", "update": "Update", "delete": "Delete from"}
+_DETAILS: tuple[str, ...] = ("ref", "used_key_parts", "possible_keys")
+_FLAGS: tuple[str, ...] = ("using_index", "using_join_buffer")
+_MATERIALIZED = ("materialized", "materialized_from_subquery")  # a subquery read as a table
 _MAX_DEPTH = 64  # JSON plans nest a few levels per subquery; deeper means a malformed document
 
 
@@ -151,18 +154,10 @@ def _table(table: dict[str, Any], depth: int) -> PlanNode:
     write = next((verb for key, verb in _WRITES.items() if table.get(key)), "table")
     operation, category = _ACCESS.get(access, (access or write, OTHER))
     examined = number(table.get("rows_examined_per_scan", table.get("rows")))
-    actual_examined = number(table.get("r_rows"))
-    cost = table.get("cost_info", {})
-    own_cost = [number(cost.get(k)) for k in ("read_cost", "eval_cost") if k in cost]
-    times = [
-        number(table.get(k)) for k in ("r_table_time_ms", "r_other_time_ms", "r_total_time_ms")
-    ]
-    known_times = [t for t in times if t is not None]
-    actual = _kept(actual_examined, number(table.get("r_filtered")))
-    extra: list[tuple[str, str]] = [
-        (k, _text(table[k])) for k in ("ref", "used_key_parts", "possible_keys") if k in table
-    ]
-    extra += [(k, "yes") for k in ("using_index", "using_join_buffer") if table.get(k)]
+    extra = [(k, _text(table[k])) for k in _DETAILS if k in table]
+    extra += [(k, "yes") for k in _FLAGS if table.get(k)]
+    subqueries = {k: v for k, v in table.items() if k in _MATERIALIZED}
+    actual_rows, rows_removed, loops, total_ms = _actuals(table)
     return PlanNode(
         operation=f"{operation} ({access})" if access else operation,
         category=category,
@@ -170,24 +165,33 @@ def _table(table: dict[str, Any], depth: int) -> PlanNode:
         index=table.get("key"),
         detail=str(table.get("attached_condition", "")),
         estimated_rows=_kept(examined, number(table.get("filtered"))),
-        estimated_cost=sum(c for c in own_cost if c is not None) if own_cost else None,
+        estimated_cost=_sum(table.get("cost_info", {}), ("read_cost", "eval_cost")),
         rows_examined=examined,
-        actual_rows=actual,
-        rows_removed=None
-        if actual is None or actual_examined is None
-        else actual_examined - actual,
-        loops=number(table.get("r_loops")),
-        total_ms=sum(known_times) if known_times else None,
+        actual_rows=actual_rows,
+        rows_removed=rows_removed,
+        loops=loops,
+        total_ms=total_ms,
         extra=tuple(extra),
-        children=_children(
-            {
-                k: v
-                for k, v in table.items()
-                if k in ("materialized", "materialized_from_subquery")
-            },
-            depth + 1,
-        ),
+        children=_children(subqueries, depth + 1),
     )
+
+
+def _actuals(table: dict[str, Any]) -> tuple[float | None, ...]:
+    """What ANALYZE measured: rows kept and thrown away per loop, loops, time in ms."""
+    examined = number(table.get("r_rows"))
+    kept = _kept(examined, number(table.get("r_filtered")))
+    return (
+        kept,
+        None if kept is None or examined is None else examined - kept,
+        number(table.get("r_loops")),
+        _sum(table, ("r_table_time_ms", "r_other_time_ms", "r_total_time_ms")),
+    )
+
+
+def _sum(values: dict[str, Any], keys: tuple[str, ...]) -> float | None:
+    """The sum of the numbers under these keys, or None when there is none."""
+    known = [n for n in (number(values.get(k)) for k in keys) if n is not None]
+    return sum(known) if known else None
 
 
 def _kept(rows: float | None, filtered_percent: float | None) -> float | None:

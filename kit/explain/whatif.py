@@ -64,25 +64,36 @@ def try_index(plan: Plan, index: IndexSuggestion, options: ExplainOptions) -> Wh
     problem = connection_problem(connection)
     if problem:
         return WhatIf(index, error=problem)
-    vendor = VENDORS[connection.vendor]
     try:
         create_sql = create_index_sql(connection, index)
-        with rolled_back(connection, options.timeout_ms) as cursor:
-            cursor.execute(create_sql)
-            raw = vendor.run(
-                connection,
-                cursor,
-                plan.sql,
-                plan.params,
-                analyze=False,
-                timeout_ms=options.timeout_ms,
-            )
-            parsed, _, _ = vendor.parse(raw)
-            tables = table_infos(connection, cursor, vendor, {index.table})
+        after = _explain_with(connection, create_sql, plan, index, options)
     except DatabaseError as exc:
         return WhatIf(index, error=database_message(exc, options.timeout_ms))
+    name = index_name(index)
+    return WhatIf(
+        index,
+        create_sql=create_sql,
+        cost_before=plan.total_cost,
+        cost_after=after.total_cost,
+        uses_index=any(node.index == name for node in after.nodes()),
+        after=after,
+    )
+
+
+def _explain_with(
+    connection: Any, create_sql: str, plan: Plan, index: IndexSuggestion, options: ExplainOptions
+) -> Plan:
+    """The plan's SQL explained again with the index created, inside a rolled-back transaction."""
+    vendor = VENDORS[connection.vendor]
+    with rolled_back(connection, options.timeout_ms) as cursor:
+        cursor.execute(create_sql)
+        raw = vendor.run(
+            connection, cursor, plan.sql, plan.params, analyze=False, timeout_ms=options.timeout_ms
+        )
+        parsed, _, _ = vendor.parse(raw)
+        tables = table_infos(connection, cursor, vendor, {index.table})
     root = finalize(parsed)
-    after = dataclasses.replace(
+    return dataclasses.replace(
         plan,
         root=root,
         statement=raw.statement,
@@ -90,13 +101,4 @@ def try_index(plan: Plan, index: IndexSuggestion, options: ExplainOptions) -> Wh
         findings=find_plan_issues(root, plan.sql, plan.vendor, tables, options.thresholds),
         whatifs=(),
         notes=(f"With {index.code} on {index.model} (created, then rolled back).",),
-    )
-    name = index_name(index)
-    return WhatIf(
-        index,
-        create_sql=create_sql,
-        cost_before=plan.total_cost,
-        cost_after=after.total_cost,
-        uses_index=any(node.index == name for _, node in root.walk()),
-        after=after,
     )
