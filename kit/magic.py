@@ -34,13 +34,13 @@ class OrmProfile(Magics):
         help="Full records kept per cell; past it queries are counted per fingerprint only.",
     ).tag(config=True)
     explain_timeout_ms = Integer(
-        10_000, help="Statement timeout for the kit's EXPLAIN (and ANALYZE), ms."
+        10_000, min=1, help="Statement timeout for the kit's EXPLAIN (and ANALYZE), ms."
     ).tag(config=True)
     explain_min_rows = Integer(
-        1_000, help="Plan findings: a table, sort or filter this big is worth a finding."
+        1_000, min=0, help="Plan findings: a table, sort or filter this big is worth a finding."
     ).tag(config=True)
     explain_min_loops = Integer(
-        1_000, help="Plan findings: a nested loop's inner side running this often."
+        1_000, min=0, help="Plan findings: a nested loop's inner side running this often."
     ).tag(config=True)
     static_images = Bool(
         True, help="Give plan figures a PNG for viewers without JavaScript (kaleido, ~2 s)."

@@ -7,7 +7,9 @@ from typing import Any
 from IPython.core.error import UsageError
 from IPython.display import display
 
+from kit.errors import KitUsageError
 from kit.explain import ExplainError, ExplainOptions, Thresholds, explain_queryset
+from kit.explain.runner import check_queryset
 from kit.explain.whatif import with_whatifs
 from kit.render.plan_figure import PlanFigure
 from kit.render.plans import PlanReport
@@ -46,13 +48,10 @@ def explain_expression(
     value: Any, expression: str, mode: str, options: ExplainOptions, static_image: bool = True
 ) -> Any:
     """Explain a QuerySet without evaluating it; show the plan figure; return a PlanReport."""
-    from django.db.models import Manager, QuerySet
-
-    if not isinstance(value, QuerySet):
-        hint = f" Try {expression}.all()." if isinstance(value, Manager) else ""
-        raise UsageError(
-            f"%orm_explain needs a QuerySet, but {expression} is a {type(value).__name__}.{hint}"
-        )
+    try:
+        check_queryset(value, expression)
+    except KitUsageError as exc:
+        raise UsageError(f"%orm_explain {exc}") from None
     result = explain_queryset(value, analyze=mode == "analyze", options=options)
     if isinstance(result, ExplainError):
         return PlanReport([], [result])

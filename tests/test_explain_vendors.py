@@ -133,3 +133,10 @@ def test_a_query_that_failed_in_the_cell_gets_an_error_value():
     (error,) = explain_records([record("SELECT * FROM kit_missing", error="no such table")]).errors
     assert isinstance(error, ExplainError) and error.record_id == 0
     assert "kit_missing" in error.message and "\n" not in error.message
+
+
+def test_a_timeout_must_be_at_least_one_ms():
+    from kit.explain import ExplainOptions
+
+    with pytest.raises(ValueError, match="timeout_ms must be 1 or more, not 0"):
+        ExplainOptions(timeout_ms=0)

@@ -175,8 +175,8 @@ def _filter(
 def _read_and_kept(node: PlanNode, ctx: FindingContext) -> tuple[float, float, bool] | None:
     """Rows a filtering node read and kept per loop, and whether they were measured."""
     if node.actual_rows is not None and node.rows_removed is not None:
-        read = node.actual_rows + node.rows_removed
-        return (read, node.actual_rows, True) if read > 0 else None
+        measured = node.actual_rows + node.rows_removed
+        return (measured, node.actual_rows, True) if measured > 0 else None
     if not node.detail:
         return None  # no condition: nothing filters here
     read = node.rows_examined

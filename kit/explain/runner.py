@@ -10,9 +10,11 @@ from typing import Any
 
 from django.core.exceptions import EmptyResultSet
 from django.db import DEFAULT_DB_ALIAS, DatabaseError, connections
+from django.db.models import Manager, QuerySet
 
 from kit.analysis.fingerprint import sql_shape
 from kit.capture import QueryRecord
+from kit.errors import KitUsageError
 from kit.explain.findings import find_plan_issues
 from kit.explain.plan import ExplainError, Plan, RawExplain, finalize
 from kit.explain.safety import RefusedStatement, check_explain, may_analyze
@@ -99,6 +101,14 @@ def _explain(
         notes=_notes(connection.vendor, analyze),
         findings=find_plan_issues(root, sql, connection.vendor, tables, options.thresholds),
     )
+
+
+def check_queryset(value: Any, label: str) -> None:
+    """Raise KitUsageError unless value is a QuerySet (a Manager gets a hint: .all())."""
+    if isinstance(value, QuerySet):
+        return
+    hint = f" Try {label}.all()." if isinstance(value, Manager) else ""
+    raise KitUsageError(f"needs a QuerySet, but {label} is a {type(value).__name__}.{hint}")
 
 
 def explain_queryset(

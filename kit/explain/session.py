@@ -26,6 +26,11 @@ class ExplainOptions:
     timeout_ms: int = 10_000
     thresholds: Thresholds = field(default_factory=Thresholds)
 
+    def __post_init__(self) -> None:
+        # 0 would switch PostgreSQL's statement_timeout off, not make it immediate.
+        if self.timeout_ms < 1:
+            raise ValueError(f"timeout_ms must be 1 or more, not {self.timeout_ms}.")
+
 
 @contextmanager
 def rolled_back(connection: Any, timeout_ms: int) -> Iterator[Any]:
