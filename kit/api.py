@@ -49,6 +49,8 @@ def profile(
             yield result
         except BaseException as exc:
             error = f"{type(exc).__name__}: {exc}"
+            if isinstance(exc, KeyboardInterrupt):
+                explain = None  # who interrupts wants control back, not more queries
             raise
         finally:
             result.finish((perf_counter() - start) * 1000.0, error)

@@ -240,3 +240,14 @@ def test_readme_documents_the_explain_options():
     for text in ("`--explain analyze`", "`--explain whatif`", "%orm_explain", "p.plans"):
         assert text in explain
     assert "rolled back" in explain and "statement" in explain and "timeout" in explain
+
+
+def test_a_failing_cell_is_explained_but_an_interrupted_one_is_not(ip_shell):
+    cell = "%%orm_profile --explain -o p\nfrom sample_app.blog.models import Post\n"
+    cell += "Post.objects.count()\n"
+    result, _ = run(ip_shell, cell + "1 / 0\n")
+    assert isinstance(result.error_in_exec, ZeroDivisionError)
+    assert len(ip_shell.user_ns["p"].plans) == 1
+    result, _ = run(ip_shell, cell + "raise KeyboardInterrupt\n")
+    assert isinstance(result.error_in_exec, KeyboardInterrupt)
+    assert ip_shell.user_ns["p"].plans == [] and ip_shell.user_ns["p"].query_count == 1
