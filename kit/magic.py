@@ -9,15 +9,17 @@ from typing import Any, cast
 
 from IPython.core.error import UsageError
 from IPython.core.interactiveshell import InteractiveShell
-from IPython.core.magic import Magics, cell_magic, magics_class
+from IPython.core.magic import Magics, cell_magic, line_magic, magics_class
 from IPython.core.magic_arguments import argument, magic_arguments, parse_argstring
 from IPython.display import display
-from traitlets import Integer
+from traitlets import Bool, Integer
 
 from kit.api import attributed_to_line, profile
 from kit.bootstrap import setup
 from kit.capture import DEFAULT_RECORD_CAP
 from kit.errors import KitUsageError
+from kit.explain import MODES
+from kit.magic_explain import explain_expression, explain_options, parse_line, show_plans
 from kit.render.profile import Profile
 
 
@@ -31,6 +33,18 @@ class OrmProfile(Magics):
     record_cap = Integer(
         DEFAULT_RECORD_CAP,
         help="Full records kept per cell; past it queries are counted per fingerprint only.",
+    ).tag(config=True)
+    explain_timeout_ms = Integer(
+        10_000, min=1, help="Statement timeout for the kit's EXPLAIN (and ANALYZE), ms."
+    ).tag(config=True)
+    explain_min_rows = Integer(
+        1_000, min=0, help="Plan findings: a table, sort or filter this big is worth a finding."
+    ).tag(config=True)
+    explain_min_loops = Integer(
+        1_000, min=0, help="Plan findings: a nested loop's inner side running this often."
+    ).tag(config=True)
+    static_images = Bool(
+        True, help="Give plan figures a PNG for viewers without JavaScript (kaleido, ~2 s)."
     ).tag(config=True)
 
     def __init__(self, shell: InteractiveShell | None = None, **kwargs: Any) -> None:
@@ -53,6 +67,14 @@ class OrmProfile(Magics):
         help="Profile only this database alias (repeat for several). Default: all of them.",
     )
     @argument("--rows", type=int, help="Queries to list in the table (default: max_rows).")
+    @argument(
+        "--explain",
+        nargs="?",
+        const="plain",
+        choices=MODES,
+        help="After the cell, EXPLAIN each query shape once (its slowest run): plain; analyze "
+        "adds actual rows and times (SELECT only, rolled back); whatif tries suggested indexes.",
+    )
     @cell_magic
     def orm_profile(self, line: str, cell: str) -> None:
         """Run the cell and show every SQL query it sent: count, time and the line behind it.
@@ -91,6 +113,8 @@ class OrmProfile(Magics):
                 max_rows=self.max_rows if args.rows is None else args.rows,
                 cell=f"%%orm_profile {line}".rstrip() + "\n" + cell,
                 cell_filename=filename,
+                explain=args.explain,
+                explain_options=explain_options(self),
             ) as result:
                 self._execute(body, last, filename, result)
         except KitUsageError as exc:
@@ -99,6 +123,7 @@ class OrmProfile(Magics):
             # Shown and kept even when the cell raised: the partial profile says how far it got.
             if result is not None:
                 display(result)
+                show_plans(result, self.static_images)
                 if args.name:
                     shell.user_ns[args.name] = result
         return result
@@ -117,6 +142,24 @@ class OrmProfile(Magics):
         # (LIMIT 21) that belongs to this cell. Its frame is not on the stack, so say which line.
         with attributed_to_line(result, last.body.lineno):  # type: ignore[attr-defined]
             shell.displayhook(value)
+
+    @line_magic
+    def orm_explain(self, line: str) -> Any:
+        """Explain a QuerySet without running it: %orm_explain [--analyze | --whatif] EXPR.
+
+        --analyze adds actual rows and times (the SELECT runs in the database, inside a
+        transaction that is rolled back); --whatif tries each suggested index (SQLite and
+        PostgreSQL only). Returns a report whose .plan is the plan.
+        """
+        expression, mode = parse_line(line)
+        try:
+            setup(None)
+        except KitUsageError as exc:
+            raise UsageError(str(exc)) from None
+        value = self._ip.ev(expression)
+        return explain_expression(
+            value, expression, mode, explain_options(self), self.static_images
+        )
 
 
 def _split_last_expression(
@@ -162,6 +205,7 @@ def unregister(shell: InteractiveShell) -> None:
     """Remove what register() added."""
     for name in ("orm_profile",):
         shell.magics_manager.magics["cell"].pop(name, None)
+    shell.magics_manager.magics["line"].pop("orm_explain", None)
     for magics in [c for c in shell.configurables if isinstance(c, OrmProfile)]:
         if magics.auto_setup in shell.events.callbacks["pre_run_cell"]:
             shell.events.unregister("pre_run_cell", magics.auto_setup)

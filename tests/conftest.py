@@ -8,6 +8,8 @@ import pytest
 from django.db import connections
 from django.db.backends.signals import connection_created
 
+from tests.ci_policy import pytest_runtest_makereport  # noqa: F401 - the hook: no skip in CI
+
 
 @pytest.fixture(scope="session")
 def django_db_setup(django_db_setup: None, django_db_blocker: pytest.FixtureRequest) -> None:

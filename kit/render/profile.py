@@ -8,6 +8,7 @@ from datetime import datetime
 from typing import Any, Protocol
 
 from kit.capture.records import FingerprintCounter, QueryRecord
+from kit.explain.plan import ExplainError, Plan
 
 
 class RecordSource(Protocol):
@@ -44,6 +45,9 @@ class Profile:
     _db_time_ms: float = 0.0
     _wall_time_ms: float = 0.0
     _counters: list[FingerprintCounter] = field(default_factory=list, repr=False)
+    # Filled after the block when EXPLAIN was asked for (kit.profile(explain=...), --explain).
+    plans: list[Plan] = field(default_factory=list, repr=False)
+    explain_errors: list[ExplainError] = field(default_factory=list, repr=False)
 
     def finish(self, wall_time_ms: float, error: str | None = None) -> None:
         """Freeze the numbers: the block is over."""
@@ -108,6 +112,14 @@ class Profile:
             return None
         lines = self.cell.splitlines()
         return lines[line - 1].strip() if 0 < line <= len(lines) else None
+
+    def plan_figure(self, static_image: bool = True) -> Any:
+        """The plans as a plotly figure with a menu to switch plans (a PlanFigure), or None."""
+        if not self.plans:
+            return None
+        from kit.render.plan_figure import PlanFigure
+
+        return PlanFigure.of(self.plans, static_image)
 
     def __repr__(self) -> str:
         from kit.render.text import render_text
