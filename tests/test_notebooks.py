@@ -73,7 +73,8 @@ def test_query_counts_match_the_committed_outputs(path):
     assert committed, f"{path.name} has no %%orm_profile output: run `make notebooks`"
     vendors = {vendor for _, _, vendor in committed if vendor}
     if vendors != {connection.vendor}:
-        pytest.skip(f"outputs made on {', '.join(sorted(vendors))}, tests run on {connection.vendor}")
+        made_on = ", ".join(sorted(vendors))
+        pytest.skip(f"outputs made on {made_on}, tests run on {connection.vendor}")
     rerun = profile_summaries(executed(path))
     assert [(name, count) for name, count, _ in rerun] == [
         (name, count) for name, count, _ in committed
@@ -86,8 +87,10 @@ def test_summaries_are_read_from_profile_outputs_only():
         nbformat.v4.new_output("stream", name="stdout", text="3 queries · 1.0 ms in the database"),
         nbformat.v4.new_output(
             "display_data",
-            data={"text/plain": "p: 1,234 queries · 5.0 ms in the database · 9.1 ms wall time"
-                  " · sqlite\n#  start ms"},
+            data={
+                "text/plain": "p: 1,234 queries · 5.0 ms in the database · 9.1 ms wall time"
+                " · sqlite\n#  start ms"
+            },
         ),
     ]
     printed = nbformat.v4.new_code_cell("print(p)")
