@@ -21,8 +21,17 @@ def plan_tables(root: PlanNode, sql: str) -> set[str]:
 
 
 def model_tables() -> dict[str, Any]:
-    """Every installed model (auto-created through tables included), by its table name."""
-    return {model._meta.db_table: model for model in apps.get_models(include_auto_created=True)}
+    """Every installed model (auto-created through tables included), by its table name.
+
+    Proxy and unmanaged models share their table with the concrete model: the index belongs
+    in the concrete model's Meta, so it wins.
+    """
+    models = apps.get_models(include_auto_created=True)
+    ranked = sorted(models, key=lambda m: (m._meta.proxy or not m._meta.managed))
+    tables: dict[str, Any] = {}
+    for model in ranked:
+        tables.setdefault(model._meta.db_table, model)
+    return tables
 
 
 def table_infos(
