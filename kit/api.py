@@ -8,6 +8,7 @@ from datetime import UTC, datetime
 from time import perf_counter
 
 from kit.analysis.fingerprint import fingerprint
+from kit.analysis.groups import DEFAULT_THRESHOLD
 from kit.capture import DEFAULT_RECORD_CAP, QueryRecorder, capture_queries
 from kit.render.profile import Profile
 
@@ -21,11 +22,15 @@ def profile(
     max_rows: int = 50,
     cell: str | None = None,
     cell_filename: str | None = None,
+    threshold: int = DEFAULT_THRESHOLD,
 ) -> Iterator[Profile]:
     """Profile every query of the block, on every alias (or those in `using`); yields the Profile.
 
     Past `cap` full records, queries are only counted per fingerprint, so memory stays bounded.
+    `threshold`: how many queries of one shape from one line make an N+1 group (2 or more).
     """
+    if threshold < 2:
+        raise ValueError(f"threshold must be 2 or more, not {threshold}.")
     with capture_queries(
         using, cap=cap, fingerprint=fingerprint, cell_filename=cell_filename
     ) as recorder:
@@ -35,6 +40,7 @@ def profile(
             cell=cell,
             cell_filename=cell_filename,
             max_rows=max_rows,
+            threshold=threshold,
             _source=recorder,
         )
         error = None

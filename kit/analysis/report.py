@@ -110,7 +110,7 @@ def _fix_finding(
         message=f"N+1: {total:,} queries load related objects one at a time for the "
         f"{class_name(fix.model)} queryset of {places.where(root)}: {'; '.join(parts)}. "
         "Fetch them with the queryset instead:",
-        record_ids=tuple(i for g in members for i in g.record_ids),
+        record_ids=tuple(sorted(i for g in members for i in g.record_ids)),
         suggestion=fix.code,
         line=root.line,
         notes=tuple(notes),
@@ -152,19 +152,27 @@ def _duplicate_findings(
     by_id: dict[int, QueryRecord],
     places: Places,
 ) -> list[Finding]:
-    found = []
+    """One finding per query shape that repeated (a loop below the threshold repeats many)."""
+    by_shape: dict[tuple[str, str], list[DuplicateGroup]] = {}
     for group in duplicates:
-        if covered.issuperset(group.record_ids):
-            continue  # repeats inside an N+1 group go away with its fix
-        lines = dict.fromkeys(places.where(by_id[i]) for i in group.record_ids)
+        if not covered.issuperset(group.record_ids):  # N+1 repeats go away with its fix
+            by_shape.setdefault((group.alias, group.fingerprint), []).append(group)
+    found = []
+    for groups in by_shape.values():
+        ids = sorted(i for group in groups for i in group.record_ids)
+        lines = dict.fromkeys(places.where(by_id[i]) for i in ids)
+        what = (
+            f"{len(ids)} identical queries (same SQL and params)"
+            if len(groups) == 1
+            else f"{len(ids)} queries where {len(groups)} would do (the same SQL and params again)"
+        )
         found.append(
             Finding(
                 kind="duplicate",
                 severity="low",
-                message=f"{len(group.record_ids)} identical queries (same SQL and params) "
-                f"from {', '.join(lines)}: run it once and keep the result.",
-                record_ids=group.record_ids,
-                line=by_id[group.record_ids[0]].line,
+                message=f"{what} from {', '.join(lines)}: run each once and keep the result.",
+                record_ids=tuple(ids),
+                line=by_id[ids[0]].line,
             )
         )
     return found
@@ -182,7 +190,9 @@ def _similar_findings(
         rest = [by_id[i] for i in group.record_ids if i not in covered]
         lines = list(dict.fromkeys(places.where(r) for r in rest))
         distinct = len({params_key(r.params) for r in rest})
-        if len(rest) < threshold or len(lines) < 2 or distinct < 2:
+        # From `threshold` lines on, as an N+1 needs `threshold` queries from one line: fewer
+        # is a loop or two below the threshold, not a pattern.
+        if len(lines) < threshold or distinct < 2:
             continue
         found.append(
             Finding(

@@ -25,15 +25,16 @@ def parse_line(text: str | None) -> tuple[str, ast.Module] | None:
     if not text:
         return None
     line = text.strip()
-    source = line
     if line.startswith("elif "):
-        source = line = line[2:]  # `elif x:` alone does not parse; `if x:` does
-    if line.endswith(":"):
-        source = line + " pass"
-    try:
-        return line, ast.parse(source)
-    except SyntaxError:
-        return None
+        line = line[2:]  # `elif x:` alone does not parse; `if x:` does
+    # A block header parses once it has a body (on its own line: the header may end in a
+    # comment).
+    for source in (line, line + "\n    pass"):
+        try:
+            return line, ast.parse(source)
+        except SyntaxError:
+            continue
+    return None
 
 
 def _segment(line: str, node: ast.AST) -> str:
