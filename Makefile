@@ -26,8 +26,11 @@ $(SAMPLE_DB): | install
 
 sample-data: $(SAMPLE_DB)
 
+# JupyterLab refuses to run as root without --allow-root (containers, CI machines).
+ROOT_FLAG := $(if $(filter 0,$(shell id -u)),--allow-root,)
+
 lab: install $(SAMPLE_DB)
-	$(VENV)/bin/jupyter lab notebooks/
+	$(VENV)/bin/jupyter lab $(ROOT_FLAG) notebooks/
 
 test: install $(SAMPLE_DB)
 	$(PY) -m pytest $(PYTEST_ARGS)

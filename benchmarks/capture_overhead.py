@@ -1,7 +1,9 @@
 """Time the guide's N+1 loop with no capture, a no-op execute_wrapper, and kit.profile().
 
 Variants run interleaved in every round (order rotated), so machine noise hits them alike;
-the figures are medians. Run from the repository root after `make sample-data`:
+the figures are medians of CPU time (time.process_time: the work of this process, which other
+processes on a shared machine disturb far less than wall time), with wall time beside them.
+Run from the repository root after `make sample-data`:
 
     .venv/bin/python benchmarks/capture_overhead.py [--rounds 15]
 """
@@ -12,7 +14,7 @@ import argparse
 import statistics
 from collections.abc import Callable
 from contextlib import AbstractContextManager, nullcontext
-from time import perf_counter
+from time import perf_counter, process_time
 
 from _django import setup_sample_project
 
@@ -38,24 +40,32 @@ def main() -> None:
     }
     with kit.profile() as probe:
         n_plus_one_loop()  # warm caches; also tells how many queries one run sends
-    times: dict[str, list[float]] = {name: [] for name in variants}
+    cpu: dict[str, list[float]] = {name: [] for name in variants}
+    wall: dict[str, list[float]] = {name: [] for name in variants}
     names = list(variants)
     for round_ in range(args.rounds):
         for name in names[round_ % len(names) :] + names[: round_ % len(names)]:
-            start = perf_counter()
+            start, start_cpu = perf_counter(), process_time()
             with variants[name]():
                 n_plus_one_loop()
-            times[name].append(perf_counter() - start)
+            cpu[name].append(process_time() - start_cpu)
+            wall[name].append(perf_counter() - start)
 
-    base = times["no capture"]
     print(f"N+1 loop on {vendor}: {probe.query_count:,} queries per run, {args.rounds} rounds")
-    print(f"{'variant':<24}{'median s':>10}{'ratio':>8}{'us/query':>10}")
-    for name, values in times.items():
-        # The ratio is the median of each round's own ratio: both runs of a round saw the
+    print(f"{'variant':<24}{'cpu s':>8}{'ratio':>8}{'us/query':>10}{'wall s':>9}{'ratio':>8}")
+    for name in names:
+        # A ratio is the median of each round's own ratio: both runs of a round saw the
         # same machine load.
-        ratio = statistics.median(v / b for v, b in zip(values, base, strict=True))
-        extra_us = (statistics.median(values) - statistics.median(base)) / probe.query_count
-        print(f"{name:<24}{statistics.median(values):>10.3f}{ratio:>8.3f}{extra_us * 1e6:>10.2f}")
+        cpu_ratio = statistics.median(v / b for v, b in zip(cpu[name], cpu[names[0]], strict=True))
+        wall_ratio = statistics.median(
+            v / b for v, b in zip(wall[name], wall[names[0]], strict=True)
+        )
+        median = statistics.median(cpu[name])
+        extra_us = (median - statistics.median(cpu[names[0]])) / probe.query_count * 1e6
+        print(
+            f"{name:<24}{median:>8.3f}{cpu_ratio:>8.3f}{extra_us:>10.2f}"
+            f"{statistics.median(wall[name]):>9.3f}{wall_ratio:>8.3f}"
+        )
     print_raw_cursor_cost(connection)
 
 

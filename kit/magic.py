@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import ast
 import keyword
+import sys
 from typing import Any, cast
 
 from IPython.core.error import UsageError
@@ -37,6 +38,10 @@ class OrmProfile(Magics):
         min=2,
         help="Queries of one shape from one line, params varying, that make an N+1 finding.",
     ).tag(config=True)
+
+    def __init__(self, shell: InteractiveShell | None = None, **kwargs: Any) -> None:
+        super().__init__(shell=shell, **kwargs)
+        self.auto_setup = AutoSetup()
 
     @property
     def _ip(self) -> InteractiveShell:
@@ -84,9 +89,7 @@ class OrmProfile(Magics):
             setup(args.settings)
         except KitUsageError as exc:
             raise UsageError(str(exc)) from None
-        result = self._run_profiled(args, line, cell)
-        if args.name:
-            self._ip.user_ns[args.name] = result
+        self._run_profiled(args, line, cell)
 
     def _run_profiled(self, args: Any, line: str, cell: str) -> Profile:
         __tracebackhide__ = True
@@ -111,8 +114,11 @@ class OrmProfile(Magics):
         except KitUsageError as exc:
             raise UsageError(str(exc)) from None
         finally:
+            # Shown and kept even when the cell raised: the partial profile says how far it got.
             if result is not None:
                 display(result)
+                if args.name:
+                    shell.user_ns[args.name] = result
         return result
 
     def _execute(
@@ -142,17 +148,40 @@ def _split_last_expression(
     return tree, None
 
 
+class AutoSetup:
+    """pre_run_cell hook: configure Django before the first cell, so models import right away."""
+
+    def __init__(self) -> None:
+        self.tried = False
+
+    def __call__(self, info: Any = None) -> None:
+        if self.tried:
+            return
+        # A %%orm_profile cell configures Django itself, with its own --settings.
+        if (getattr(info, "raw_cell", None) or "").lstrip().startswith("%%orm_profile"):
+            return
+        self.tried = True
+        try:
+            setup()
+        except KitUsageError as exc:
+            print(f"kit: {exc}", file=sys.stderr)
+
+
 def register(shell: InteractiveShell) -> None:
-    """Register the magics and make their options configurable with %config."""
+    """Register the magics, their %config options, and the hook that sets Django up."""
     magics = OrmProfile(shell=shell)
     shell.register_magics(magics)
     if magics not in shell.configurables:
         shell.configurables.append(magics)
+    shell.events.register("pre_run_cell", magics.auto_setup)
 
 
 def unregister(shell: InteractiveShell) -> None:
     """Remove what register() added."""
     for name in ("orm_profile",):
         shell.magics_manager.magics["cell"].pop(name, None)
+    for magics in [c for c in shell.configurables if isinstance(c, OrmProfile)]:
+        if magics.auto_setup in shell.events.callbacks["pre_run_cell"]:
+            shell.events.unregister("pre_run_cell", magics.auto_setup)
     shell.configurables[:] = [c for c in shell.configurables if not isinstance(c, OrmProfile)]
     shell.magics_manager.registry.pop("OrmProfile", None)

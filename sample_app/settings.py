@@ -55,9 +55,10 @@ TEMPLATES = [
 
 WSGI_APPLICATION = "sample_app.wsgi.application"
 
+# An empty DATABASE_URL counts as unset: the SQLite file under data/.
 DATABASES = {
-    "default": dj_database_url.config(
-        default=f"sqlite:///{BASE_DIR / 'data' / 'blog.sqlite3'}",
+    "default": dj_database_url.parse(
+        os.environ.get("DATABASE_URL") or f"sqlite:///{BASE_DIR / 'data' / 'blog.sqlite3'}"
     ),
 }
 
@@ -81,3 +82,9 @@ USE_I18N = True
 USE_TZ = True
 
 STATIC_URL = "static/"
+
+# `python manage.py shell_plus --lab` (django-extensions) opens JupyterLab on notebooks/; as root
+# (containers, CI machines) JupyterLab also needs --allow-root.
+NOTEBOOK_ARGUMENTS = ["--notebook-dir", str(BASE_DIR / "notebooks")]
+if hasattr(os, "getuid") and os.getuid() == 0:
+    NOTEBOOK_ARGUMENTS.append("--allow-root")

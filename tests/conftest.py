@@ -12,8 +12,16 @@ from django.db.backends.signals import connection_created
 @pytest.fixture(scope="session")
 def django_db_setup(django_db_setup: None, django_db_blocker: pytest.FixtureRequest) -> None:
     """The test database, migrated and seeded once with the deterministic `tiny` sample data."""
+    from django.db import connection
+
     from sample_app.seed import seed
 
+    # pytest-django creates only the databases that collected tests ask for: never seed (and so
+    # empty) anything but the test database.
+    from tests.settings import APP_DATABASE_NAME
+
+    if connection.settings_dict["NAME"] == APP_DATABASE_NAME:
+        raise RuntimeError("The test database was not created: mark the test django_db.")
     with django_db_blocker.unblock():  # type: ignore[attr-defined]
         seed("tiny", progress=None)
 

@@ -5,6 +5,9 @@ from __future__ import annotations
 from sample_app.settings import *  # noqa: F403
 from sample_app.settings import BASE_DIR, DATABASES
 
+# The app's own database: the test session must never write to it.
+APP_DATABASE_NAME = DATABASES["default"]["NAME"]
+
 if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
     # A file, not pytest-django's in-memory default, so notebook kernels (other processes)
     # can read the seeded test database.

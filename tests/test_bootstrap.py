@@ -144,3 +144,29 @@ def test_magic_works_on_a_users_own_project(tmp_path, how):
     done = run_python(MAGIC_IN_OWN_PROJECT.replace("{option}", option), cwd=tmp_path, **env)
     assert done.returncode == 0, done.stderr
     assert done.stdout.split()[-3:] == ["1", "4", "sqlite"]
+
+
+LOAD_THEN_IMPORT = """
+from IPython.core.interactiveshell import InteractiveShell
+from traitlets.config import Config
+config = Config()
+config.HistoryManager.hist_file = ":memory:"
+shell = InteractiveShell.instance(config=config)
+shell.run_cell("%load_ext kit").raise_error()
+result = shell.run_cell("from sample_app.blog.models import Post\\nprint(Post._meta.db_table)")
+print("error:", type(result.error_in_exec).__name__)
+"""
+
+
+def test_load_ext_sets_django_up_before_the_next_cell():
+    done = run_python(LOAD_THEN_IMPORT, cwd=REPO / "notebooks")
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.split() == ["blog_post", "error:", "NoneType"]
+
+
+def test_load_ext_outside_a_project_says_how_to_set_django_up(tmp_path):
+    done = run_python(LOAD_THEN_IMPORT, cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    assert "kit: No Django project found" in done.stderr
+    assert "--settings" in done.stderr
+    assert done.stdout.splitlines()[-1] == "error: ImproperlyConfigured"

@@ -175,3 +175,28 @@ def test_profile_text_and_html_show_the_numbers():
     assert "blog_post" in text
     assert "<table>" in html and "1 query" in html and "blog_post" in html
     assert "<script" not in html and "style=" not in html
+
+
+def test_connection_setup_queries_are_not_the_blocks():
+    """A block that opens its connection counts its own queries only (MySQL runs SETs first)."""
+    seen: dict[str, int] = {}
+
+    def count_everything(execute, sql, params, many, context):
+        seen["all"] = seen.get("all", 0) + 1
+        return execute(sql, params, many, context)
+
+    def worker() -> None:
+        # A new thread has its own connection objects, not yet connected.
+        try:
+            with connection.execute_wrapper(count_everything), kit.profile() as p:
+                Post.objects.count()
+            seen["kit"] = p.query_count
+        finally:
+            connections.close_all()
+
+    thread = threading.Thread(target=worker)
+    thread.start()
+    thread.join()
+    assert seen["kit"] == 1
+    if connection.vendor == "mysql":
+        assert seen["all"] > 1  # the session's SET statements ran, and were left out

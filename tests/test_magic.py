@@ -14,7 +14,8 @@ pytestmark = pytest.mark.django_db
 
 
 def run(shell, cell: str):
-    """Run a cell; return (result, captured outputs)."""
+    """Run a cell; return (result, captured outputs). No profile of an earlier test is left."""
+    shell.user_ns.pop("prof", None)
     with capture_output() as captured:
         result = shell.run_cell(cell)
     return result, captured
@@ -74,16 +75,17 @@ def test_displaying_a_queryset_is_profiled_and_attributed_to_its_line(ip_shell):
 
 def test_cell_exception_is_reraised_after_the_partial_profile(ip_shell):
     cell = (
-        "%%orm_profile -o prof\n"
+        "%%orm_profile -o partial\n"
         "from sample_app.blog.models import Post\n"
         "Post.objects.count()\n"
         "1 / 0\n"
     )
+    ip_shell.user_ns.pop("partial", None)
     result, captured = run(ip_shell, cell)
     assert isinstance(result.error_in_exec, ZeroDivisionError)
     (html,) = html_outputs(captured)
     assert "1 query" in html and "stopped by ZeroDivisionError" in html
-    assert ip_shell.user_ns["prof"].query_count == 1
+    assert ip_shell.user_ns["partial"].query_count == 1
     assert connection.execute_wrappers == []
 
 

@@ -12,7 +12,8 @@ from tests.kernels import execute_notebook
 
 NOTEBOOKS = sorted((Path(__file__).resolve().parent.parent / "notebooks").glob("[0-9]*.ipynb"))
 
-pytestmark = pytest.mark.notebook
+# django_db: the kernels read the seeded test database, which exists only when a test asks.
+pytestmark = [pytest.mark.notebook, pytest.mark.django_db]
 
 
 def outputs_text(notebook: nbformat.NotebookNode) -> str:
@@ -25,19 +26,19 @@ def outputs_text(notebook: nbformat.NotebookNode) -> str:
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=[p.name for p in NOTEBOOKS])
-def test_notebook_runs_top_to_bottom(path, django_db_setup):
+def test_notebook_runs_top_to_bottom(path):
     notebook = execute_notebook(path)
     assert "Traceback" not in outputs_text(notebook)
 
 
-def test_quickstart_profiles_the_loop_and_its_fix(django_db_setup):
+def test_quickstart_profiles_the_loop_and_its_fix():
     notebook = execute_notebook(NOTEBOOKS[0])
     text = outputs_text(notebook)
     assert "before: " in text and "after: 3 queries" in text
     assert "select_related" in "".join(c.source for c in notebook.cells)
 
 
-def test_a_raising_cell_fails_the_run(tmp_path, django_db_setup):
+def test_a_raising_cell_fails_the_run(tmp_path):
     notebook = nbformat.v4.new_notebook(
         cells=[
             nbformat.v4.new_code_cell("%load_ext kit"),

@@ -51,7 +51,10 @@ def capture_queries(
     # One ExitStack: whatever fails half-way (or a KeyboardInterrupt), every hook comes off.
     with ExitStack() as stack:
         for alias in aliases:
-            stack.enter_context(connections[alias].execute_wrapper(recorder))
+            connection = connections[alias]
+            if connection.connection is None:
+                recorder.connecting.add(id(connection))
+            stack.enter_context(connection.execute_wrapper(recorder))
         uid = f"kit-capture-{id(recorder)}"
         connection_created.connect(recorder.attach, weak=False, dispatch_uid=uid)
         stack.callback(recorder.detach)

@@ -55,6 +55,9 @@ class QueryRecorder:
         self.cell_filename = cell_filename
         # Set while the notebook displays the cell's last value, whose frame is not on the stack.
         self.fallback_line: int | None = None
+        # ids of connections not yet open: the queries Django runs to set one up (MySQL's SET
+        # statements) belong to no cell, as in Django's own CaptureQueriesContext.
+        self.connecting: set[int] = set()
         self.rows: list[RawRow] = []
         self.counters: dict[tuple[str, str], FingerprintCounter] = {}
         self.started_at = perf_counter()
@@ -64,11 +67,12 @@ class QueryRecorder:
         self._sql_pool: dict[str, str] = {}
         self._lock = threading.Lock()
         self._attached: list[Any] = []
+        self._local = threading.local()
 
     def __call__(
         self, execute: Callable[..., Any], sql: str, params: Any, many: bool, context: dict
     ) -> Any:
-        if _suppressed.get():
+        if _suppressed.get() or (self.connecting and id(context["connection"]) in self.connecting):
             return execute(sql, params, many, context)
         if many and not isinstance(params, list | tuple):
             params = list(params)  # an iterator can be consumed only once: by the driver
@@ -103,6 +107,12 @@ class QueryRecorder:
             line = self.fallback_line
         if type(params) is list:
             params = tuple(params)
+        local = self._local
+        try:
+            thread = local.name
+        except AttributeError:
+            # Cached per thread: current_thread() costs two Python calls per query.
+            thread = local.name = threading.current_thread().name
         self.rows.append(
             (
                 self._sql_pool.setdefault(sql, sql),
@@ -112,7 +122,7 @@ class QueryRecorder:
                 connection.vendor,
                 start,
                 duration,
-                threading.current_thread().name,
+                thread,
                 error,
                 line,
                 origin,
@@ -129,6 +139,7 @@ class QueryRecorder:
 
     def attach(self, sender: Any, connection: Any, **kwargs: Any) -> None:
         """connection_created receiver: wrap connections that other threads open meanwhile."""
+        self.connecting.discard(id(connection))
         if connection.alias in self.aliases and self not in connection.execute_wrappers:
             connection.execute_wrappers.append(self)
             self._attached.append(connection)
@@ -142,6 +153,21 @@ class QueryRecorder:
 
     def records(self) -> list[QueryRecord]:
         """The full records so far, in the order the queries finished."""
+        return self._build(list(self.rows))
+
+    def frozen_records(self) -> Callable[[], list[QueryRecord]]:
+        """The records as they are now, built only when first asked for (cheap to call)."""
+        rows = list(self.rows)
+        built: list[list[QueryRecord]] = []
+
+        def get() -> list[QueryRecord]:
+            if not built:
+                built.append(self._build(rows))
+            return built[0]
+
+        return get
+
+    def _build(self, rows: list[RawRow]) -> list[QueryRecord]:
         t0 = self.started_at
         return [
             QueryRecord(
@@ -163,7 +189,7 @@ class QueryRecorder:
                 model=origin[5],
                 relation=origin[6],
             )
-            for i, row in enumerate(list(self.rows))
+            for i, row in enumerate(rows)
             for origin in (row[10],)
         ]
 

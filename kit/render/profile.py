@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import linecache
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, Protocol
@@ -31,6 +32,8 @@ class RecordSource(Protocol):
 
     def records(self) -> list[QueryRecord]: ...
 
+    def frozen_records(self) -> Callable[[], list[QueryRecord]]: ...
+
 
 @dataclass
 class Profile:
@@ -44,19 +47,23 @@ class Profile:
     error: str | None = None
     # N+1 groups need at least this many queries of one shape from one line.
     threshold: int = DEFAULT_THRESHOLD
-    _source: RecordSource | None = field(default=None, repr=False)
-    _queries: list[QueryRecord] = field(default_factory=list, repr=False)
+    _source: RecordSource | None = field(default=None, repr=False, compare=False)
+    _frozen_queries: Callable[[], list[QueryRecord]] | None = field(
+        default=None, repr=False, compare=False
+    )
     _query_count: int = 0
     _db_time_ms: float = 0.0
     _wall_time_ms: float = 0.0
     _counters: list[FingerprintCounter] = field(default_factory=list, repr=False)
-    _analysis: tuple[int, Analysis] | None = field(default=None, repr=False)
+    # A cache of analyze() for the threshold it was computed with.
+    _analysis: tuple[int, Analysis] | None = field(default=None, repr=False, compare=False)
 
     def finish(self, wall_time_ms: float, error: str | None = None) -> None:
         """Freeze the numbers: the block is over."""
         source = self._source
         if source is not None:
-            self._queries = source.records()
+            # Records are built on first use: the block's own time does not pay for them.
+            self._frozen_queries = source.frozen_records()
             self._query_count = source.query_count
             self._db_time_ms = source.db_time_ms
             self._counters = sorted(source.counters.values(), key=lambda c: -c.total_ms)
@@ -72,7 +79,9 @@ class Profile:
     @property
     def queries(self) -> list[QueryRecord]:
         """Every fully recorded query, in the order they finished (see counted_only)."""
-        return self._source.records() if self._source else self._queries
+        if self._source is not None:
+            return self._source.records()
+        return self._frozen_queries() if self._frozen_queries else []
 
     @property
     def query_count(self) -> int:
@@ -196,4 +205,12 @@ class Profile:
     def __getstate__(self) -> dict[str, Any]:
         if self._source is not None:
             raise TypeError("A profile can be copied or pickled only after its block ends.")
-        return self.__dict__.copy()
+        state = self.__dict__.copy()
+        state["_frozen_queries"] = None
+        state["_stored_queries"] = self.queries
+        return state
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        queries = state.pop("_stored_queries")
+        self.__dict__.update(state)
+        self._frozen_queries = lambda: queries
