@@ -149,16 +149,16 @@ def find_origin(frame: FrameType | None, cell_filename: str | None) -> Origin:
         trigger = model = relation = None
     if frame is None:
         return None, None, None, entry, trigger, model, relation
-    filename, lineno = frame.f_code.co_filename, frame.f_lineno
-    if cell_filename is None:
-        return filename, lineno, None, entry, trigger, model, relation
-    # The query may come from a function defined elsewhere: the cell's line is the frame of
-    # the cell's own code further up the stack.
-    cell_frame: FrameType | None = frame
-    while cell_frame is not None and cell_frame.f_code.co_filename != cell_filename:
-        cell_frame = cell_frame.f_back
-    line = cell_frame.f_lineno if cell_frame else None
-    return filename, lineno, line, entry, trigger, model, relation
+    line = None if cell_filename is None else _cell_line(frame, cell_filename)
+    return frame.f_code.co_filename, frame.f_lineno, line, entry, trigger, model, relation
+
+
+def _cell_line(frame: FrameType | None, cell_filename: str) -> int | None:
+    """The line of the cell's own frame at or above frame (the query may come from a function
+    defined elsewhere, called by the cell)."""
+    while frame is not None and frame.f_code.co_filename != cell_filename:
+        frame = frame.f_back
+    return frame.f_lineno if frame else None
 
 
 def _lazy_access(
