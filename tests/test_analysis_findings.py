@@ -221,6 +221,13 @@ def test_repeats_of_one_shape_are_one_finding():
     )
 
 
+def test_repeated_writes_are_neither_duplicates_nor_similar_reads():
+    trace = Trace()
+    for line in (2, 3, 4, 5):
+        trace.add(INSERT_TAG, ("a", "a") if line < 4 else (str(line), str(line)), line=line)
+    assert findings_of(trace) == []
+
+
 def test_a_few_gets_on_distinct_objects_are_no_finding():
     trace = Trace()
     for pk in (1, 2):

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 from kit.analysis.aggregates import find_separate_aggregates
 from kit.analysis.findings import Finding, Places, sort_findings
+from kit.analysis.fingerprint import sql_shape
 from kit.analysis.fixes import QuerysetFix, class_name, plan_fixes
 from kit.analysis.groups import (
     DEFAULT_THRESHOLD,
@@ -152,10 +153,11 @@ def _duplicate_findings(
     by_id: dict[int, QueryRecord],
     places: Places,
 ) -> list[Finding]:
-    """One finding per query shape that repeated (a loop below the threshold repeats many)."""
+    """One finding per read that repeated (a loop below the threshold repeats many)."""
     by_shape: dict[tuple[str, str], list[DuplicateGroup]] = {}
     for group in duplicates:
-        if not covered.issuperset(group.record_ids):  # N+1 repeats go away with its fix
+        # Repeats inside an N+1 go away with its fix; a repeated write is not "keep the result".
+        if not covered.issuperset(group.record_ids) and _is_read(group.sql):
             by_shape.setdefault((group.alias, group.fingerprint), []).append(group)
     found = []
     for groups in by_shape.values():
@@ -178,6 +180,10 @@ def _duplicate_findings(
     return found
 
 
+def _is_read(sql: str) -> bool:
+    return sql_shape(sql).kind == "SELECT"
+
+
 def _similar_findings(
     similar: list[SimilarGroup],
     covered: frozenset[int],
@@ -185,8 +191,11 @@ def _similar_findings(
     by_id: dict[int, QueryRecord],
     places: Places,
 ) -> list[Finding]:
+    """One finding per read shape sent from `threshold` lines or more, params varying."""
     found = []
     for group in similar:
+        if group.kind != "SELECT":
+            continue
         rest = [by_id[i] for i in group.record_ids if i not in covered]
         lines = list(dict.fromkeys(places.where(r) for r in rest))
         distinct = len({params_key(r.params) for r in rest})

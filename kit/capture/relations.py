@@ -55,7 +55,8 @@ def relation_of(field: Any) -> Relation | None:
     kind = _kind(field)
     relation = None
     name = field.get_accessor_name() if isinstance(field, ForeignObjectRel) else field.name
-    if kind is not None and name:  # a hidden reverse relation (related_name="+") has no name
+    # A hidden reverse relation (related_name="+" or "...+") has no accessor to name.
+    if kind is not None and name and not name.endswith("+"):
         # For a reverse relation too, .model is the model the attribute is on.
         target = field.related_model
         relation = Relation(
@@ -146,7 +147,12 @@ def _narrowed(queryset: Any) -> bool:
 
 
 def queryset_relation(queryset: Any) -> Relation | None:
-    """The relation a related manager's queryset follows (reverse FK, M2M), else None."""
+    """The relation a related manager's queryset follows (reverse FK, M2M), else None.
+
+    A reverse FK manager leaves its field in _known_related_objects, an M2M manager its
+    instance in the hints. A GenericRelation manager leaves neither (Django 5.2): its queries
+    are grouped as N+1 but not named, unless they come from a prefetch_related() level.
+    """
     # Private attributes, read with defaults: a Django version without them finds no relation.
     known = getattr(queryset, "_known_related_objects", None)
     if known:
@@ -167,11 +173,12 @@ def manager_relation(manager: Any) -> Relation | None:
     field = getattr(manager, "field", None)
     if field is not None and isinstance(getattr(field, "remote_field", None), ForeignObjectRel):
         return relation_of(field.remote_field)  # reverse FK: .field is the child's FK
-    instance = getattr(manager, "instance", None)
-    if instance is None:
+    # A third-party prefetcher may be neither: whatever it lacks, no relation is named.
+    instance, model = getattr(manager, "instance", None), getattr(manager, "model", None)
+    if not hasattr(type(instance), "_meta") or model is None:
         return None
     name = getattr(manager, "prefetch_cache_name", None)
-    return _relation_between(type(instance), manager.model, None, name)
+    return _relation_between(type(instance), model, None, name)
 
 
 def prefetcher_relation(prefetcher: Any) -> Relation | None:
