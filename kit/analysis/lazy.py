@@ -14,8 +14,7 @@ __all__ = ["find_lazy_evaluations"]
 
 
 def find_lazy_evaluations(records: Iterable[QueryRecord], places: Places) -> list[Finding]:
-    """One finding per source line whose queryset was evaluated by bool(), len() or a repr,
-    or whose count() only tested for existence."""
+    """One finding per line whose queryset bool(), len(), a repr or an existence count() ran."""
     by_line: dict[tuple[str, str | None], list[QueryRecord]] = {}
     for record in records:
         if record.trigger in ("bool", "len", "repr", "count"):

@@ -44,8 +44,7 @@ class Lineage:
 
 
 def trace_lineage(records: Iterable[QueryRecord]) -> tuple[dict[int, Lineage], dict[int, int]]:
-    """For each query that loaded model rows or followed a relation, its root and path; and
-    for each query along a path, the query whose objects it started from.
+    """Each query's root and path, and each path query's parent (the query it started from).
 
     The objects a lazy query starts from are taken to be the latest ones loaded of its
     relation's model, preferring those loaded from the same source line (as in

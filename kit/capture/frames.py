@@ -114,10 +114,10 @@ Origin = tuple[
 
 
 def find_origin(frame: FrameType | None, cell_filename: str | None) -> Origin:
-    """Where the query came from (user frame, cell line), the Django entry point, and what
-    evaluated it: trigger, queryset model and relation (see kit.capture.records.QueryRecord).
+    """The query's user frame, cell line, Django entry point, trigger, model and relation.
 
-    The entry point is the qualified name of the outermost internal function the user called.
+    The entry point is the qualified name of the outermost internal function the user called;
+    trigger, model and relation are described on kit.capture.records.QueryRecord.
     """
     # This runs once per query: locals and one dict lookup per frame keep it cheap; only the
     # few inspected frames pay for a qualified-name lookup.
@@ -141,9 +141,9 @@ def find_origin(frame: FrameType | None, cell_filename: str | None) -> Origin:
         last = frame
         frame = frame.f_back
     entry = last.f_code.co_qualname if last is not None else None
-    if inner_spec is not None:
+    if inner is not None and inner_spec is not None:
         trigger, model, relation = _lazy_access(inner, inner_spec)
-    elif outer_spec is not None:
+    elif outer is not None and outer_spec is not None:
         trigger, model, relation = _evaluation(outer, outer_spec, frame)
     else:
         trigger = model = relation = None
@@ -154,15 +154,15 @@ def find_origin(frame: FrameType | None, cell_filename: str | None) -> Origin:
 
 
 def _cell_line(frame: FrameType | None, cell_filename: str) -> int | None:
-    """The line of the cell's own frame at or above frame (the query may come from a function
-    defined elsewhere, called by the cell)."""
+    """The line of the cell's own frame at or above frame, else None."""
+    # The query may come from a function defined elsewhere, called by the cell.
     while frame is not None and frame.f_code.co_filename != cell_filename:
         frame = frame.f_back
     return frame.f_lineno if frame else None
 
 
 def _lazy_access(
-    frame: Any, spec: tuple[str, str]
+    frame: FrameType, spec: tuple[str, str]
 ) -> tuple[str | None, str | None, Relation | None]:
     """(trigger, model, relation) of a lazy attribute or a prefetch level, from its locals."""
     trigger, role = spec
@@ -177,7 +177,7 @@ def _lazy_access(
 
 
 def _evaluation(
-    frame: Any, spec: tuple[str, str], user: FrameType | None
+    frame: FrameType, spec: tuple[str, str], user: FrameType | None
 ) -> tuple[str | None, str | None, Relation | None]:
     """(trigger, model, relation) of the outermost queryset call, from its `self`."""
     trigger, role = spec
