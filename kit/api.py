@@ -10,6 +10,7 @@ from time import perf_counter
 from kit.analysis.fingerprint import fingerprint
 from kit.analysis.groups import DEFAULT_THRESHOLD
 from kit.capture import DEFAULT_RECORD_CAP, QueryRecorder, capture_queries
+from kit.explain import MODES, ExplainOptions, explain_records
 from kit.render.profile import Profile
 
 
@@ -23,14 +24,19 @@ def profile(
     cell: str | None = None,
     cell_filename: str | None = None,
     threshold: int = DEFAULT_THRESHOLD,
+    explain: str | None = None,
+    explain_options: ExplainOptions | None = None,
 ) -> Iterator[Profile]:
     """Profile every query of the block, on every alias (or those in `using`); yields the Profile.
 
     Past `cap` full records, queries are only counted per fingerprint, so memory stays bounded.
     `threshold`: how many queries of one shape from one line make an N+1 group (2 or more).
+    With `explain` ("plain", "analyze", "whatif") each query shape is explained after: p.plans.
     """
     if threshold < 2:
         raise ValueError(f"threshold must be 2 or more, not {threshold}.")
+    if explain is not None and explain not in MODES:
+        raise ValueError(f"explain must be one of {', '.join(MODES)}, not {explain!r}.")
     with capture_queries(
         using, cap=cap, fingerprint=fingerprint, cell_filename=cell_filename
     ) as recorder:
@@ -49,9 +55,19 @@ def profile(
             yield result
         except BaseException as exc:
             error = f"{type(exc).__name__}: {exc}"
+            if isinstance(exc, KeyboardInterrupt):
+                explain = None  # who interrupts wants control back, not more queries
             raise
         finally:
             result.finish((perf_counter() - start) * 1000.0, error)
+            if explain is not None:
+                _explain(result, explain, explain_options)
+
+
+def _explain(result: Profile, mode: str, options: ExplainOptions | None) -> None:
+    """Explain each query shape of a finished profile into its plans and explain errors."""
+    explained = explain_records(result.queries, mode, options)
+    result.plans, result.explain_errors = list(explained.plans), list(explained.errors)
 
 
 @contextmanager

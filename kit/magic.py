@@ -9,16 +9,18 @@ from typing import Any, cast
 
 from IPython.core.error import UsageError
 from IPython.core.interactiveshell import InteractiveShell
-from IPython.core.magic import Magics, cell_magic, magics_class
+from IPython.core.magic import Magics, cell_magic, line_magic, magics_class
 from IPython.core.magic_arguments import argument, magic_arguments, parse_argstring
 from IPython.display import display
-from traitlets import Integer
+from traitlets import Bool, Integer
 
 from kit.analysis.groups import DEFAULT_THRESHOLD
 from kit.api import attributed_to_line, profile
 from kit.bootstrap import setup
 from kit.capture import DEFAULT_RECORD_CAP
 from kit.errors import KitUsageError
+from kit.explain import MODES
+from kit.magic_explain import explain_expression, explain_options, parse_line, show_plans
 from kit.render.profile import Profile
 
 
@@ -37,6 +39,18 @@ class OrmProfile(Magics):
         DEFAULT_THRESHOLD,
         min=2,
         help="Queries of one shape from one line, params varying, that make an N+1 finding.",
+    ).tag(config=True)
+    explain_timeout_ms = Integer(
+        10_000, min=1, help="Statement timeout for the kit's EXPLAIN (and ANALYZE), ms."
+    ).tag(config=True)
+    explain_min_rows = Integer(
+        1_000, min=0, help="Plan findings: a table, sort or filter this big is worth a finding."
+    ).tag(config=True)
+    explain_min_loops = Integer(
+        1_000, min=0, help="Plan findings: a nested loop's inner side running this often."
+    ).tag(config=True)
+    static_images = Bool(
+        True, help="Give plan figures a PNG for viewers without JavaScript (kaleido, ~2 s)."
     ).tag(config=True)
 
     def __init__(self, shell: InteractiveShell | None = None, **kwargs: Any) -> None:
@@ -64,6 +78,14 @@ class OrmProfile(Magics):
         type=int,
         metavar="N",
         help="Report an N+1 from N queries of one shape from one line (default: threshold, 3).",
+    )
+    @argument(
+        "--explain",
+        nargs="?",
+        const="plain",
+        choices=MODES,
+        help="After the cell, EXPLAIN each query shape once (its slowest run): plain; analyze "
+        "adds actual rows and times (SELECT only, rolled back); whatif tries suggested indexes.",
     )
     @cell_magic
     def orm_profile(self, line: str, cell: str) -> None:
@@ -109,6 +131,8 @@ class OrmProfile(Magics):
                 threshold=self.threshold if args.threshold is None else args.threshold,
                 cell=f"%%orm_profile {line}".rstrip() + "\n" + cell,
                 cell_filename=filename,
+                explain=args.explain,
+                explain_options=explain_options(self),
             ) as result:
                 self._execute(body, last, filename, result)
         except KitUsageError as exc:
@@ -117,6 +141,7 @@ class OrmProfile(Magics):
             # Shown and kept even when the cell raised: the partial profile says how far it got.
             if result is not None:
                 display(result)
+                show_plans(result, self.static_images)
                 if args.name:
                     shell.user_ns[args.name] = result
         return result
@@ -135,6 +160,24 @@ class OrmProfile(Magics):
         # (LIMIT 21) that belongs to this cell. Its frame is not on the stack, so say which line.
         with attributed_to_line(result, last.body.lineno):  # type: ignore[attr-defined]
             shell.displayhook(value)
+
+    @line_magic
+    def orm_explain(self, line: str) -> Any:
+        """Explain a QuerySet without running it: %orm_explain [--analyze | --whatif] EXPR.
+
+        --analyze adds actual rows and times (the SELECT runs in the database, inside a
+        transaction that is rolled back); --whatif tries each suggested index (SQLite and
+        PostgreSQL only). Returns a report whose .plan is the plan.
+        """
+        expression, mode = parse_line(line)
+        try:
+            setup(None)
+        except KitUsageError as exc:
+            raise UsageError(str(exc)) from None
+        value = self._ip.ev(expression)
+        return explain_expression(
+            value, expression, mode, explain_options(self), self.static_images
+        )
 
 
 def _split_last_expression(
@@ -180,6 +223,7 @@ def unregister(shell: InteractiveShell) -> None:
     """Remove what register() added."""
     for name in ("orm_profile",):
         shell.magics_manager.magics["cell"].pop(name, None)
+    shell.magics_manager.magics["line"].pop("orm_explain", None)
     for magics in [c for c in shell.configurables if isinstance(c, OrmProfile)]:
         if magics.auto_setup in shell.events.callbacks["pre_run_cell"]:
             shell.events.unregister("pre_run_cell", magics.auto_setup)

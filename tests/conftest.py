@@ -8,10 +8,16 @@ import pytest
 from django.db import connections
 from django.db.backends.signals import connection_created
 
+from tests.ci_policy import pytest_runtest_makereport  # noqa: F401 - the hook: no skip in CI
+
 
 @pytest.fixture(scope="session")
 def django_db_setup(django_db_setup: None, django_db_blocker: pytest.FixtureRequest) -> None:
-    """The test database, migrated and seeded once with the deterministic `tiny` sample data."""
+    """The test database, migrated and seeded once with the `small` sample data (seed 0).
+
+    `small` is what data/blog.sqlite3 holds, so re-executed notebooks can be compared with their
+    committed outputs (tests/test_notebooks.py).
+    """
     from django.db import connection
 
     from sample_app.seed import seed
@@ -23,7 +29,7 @@ def django_db_setup(django_db_setup: None, django_db_blocker: pytest.FixtureRequ
     if connection.settings_dict["NAME"] == APP_DATABASE_NAME:
         raise RuntimeError("The test database was not created: mark the test django_db.")
     with django_db_blocker.unblock():  # type: ignore[attr-defined]
-        seed("tiny", progress=None)
+        seed("small", progress=None)
 
 
 @pytest.fixture(autouse=True)

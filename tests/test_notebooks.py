@@ -1,11 +1,17 @@
-"""Every bundled notebook runs top to bottom in a real kernel; a raising cell fails the test."""
+"""Every bundled notebook runs top to bottom in a real kernel; a raising cell fails the test.
+
+The committed outputs are part of the product: re-executing a notebook on the data they were made
+from (the `small` sample, seed 0, which the test session seeds) must show the same query counts.
+"""
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import nbformat
 import pytest
+from django.db import connection
 from nbclient.exceptions import CellExecutionError
 
 from tests.kernels import execute_notebook
@@ -14,6 +20,21 @@ NOTEBOOKS = sorted((Path(__file__).resolve().parent.parent / "notebooks").glob("
 
 # django_db: the kernels read the seeded test database, which exists only when a test asks.
 pytestmark = [pytest.mark.notebook, pytest.mark.django_db]
+
+# The first line of a %%orm_profile output: "[name: ]N queries · ... ms wall time[ · vendors]".
+SUMMARY = re.compile(
+    r"^(?:(?P<name>\w+): )?(?P<count>[\d,]+) quer(?:y|ies) · [\d,.]+ ms in the database"
+    r" · [\d,.]+ ms wall time(?: · (?P<vendors>[a-z, ]+?))?(?: · |$)"
+)
+
+_executed: dict[Path, nbformat.NotebookNode] = {}
+
+
+def executed(path: Path) -> nbformat.NotebookNode:
+    """The notebook at path, executed once per test session (each run takes seconds)."""
+    if path not in _executed:
+        _executed[path] = execute_notebook(path)
+    return _executed[path]
 
 
 def outputs_text(notebook: nbformat.NotebookNode) -> str:
@@ -25,14 +46,66 @@ def outputs_text(notebook: nbformat.NotebookNode) -> str:
     return "\n".join(parts)
 
 
+def profile_summaries(notebook: nbformat.NotebookNode) -> list[tuple[str, int, str]]:
+    """(name, query count, vendors) of every %%orm_profile output, in notebook order."""
+    found = []
+    for cell in notebook.cells:
+        if cell.cell_type != "code" or not cell.source.startswith("%%orm_profile"):
+            continue
+        for output in cell.get("outputs", []):
+            first_line = str(output.get("data", {}).get("text/plain", "")).split("\n", 1)[0]
+            match = SUMMARY.match(first_line)
+            if output.get("output_type") == "display_data" and match:
+                count = int(match["count"].replace(",", ""))
+                found.append((match["name"] or "", count, match["vendors"] or ""))
+    return found
+
+
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=[p.name for p in NOTEBOOKS])
 def test_notebook_runs_top_to_bottom(path):
-    notebook = execute_notebook(path)
+    notebook = executed(path)
     assert "Traceback" not in outputs_text(notebook)
 
 
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=[p.name for p in NOTEBOOKS])
+def test_query_counts_match_the_committed_outputs(path):
+    committed = profile_summaries(nbformat.read(path, as_version=4))
+    assert committed, f"{path.name} has no %%orm_profile output: run `make notebooks`"
+    vendors = {vendor for _, _, vendor in committed if vendor}
+    if vendors != {connection.vendor}:
+        made_on = ", ".join(sorted(vendors))
+        pytest.skip(f"outputs made on {made_on}, tests run on {connection.vendor}")
+    rerun = profile_summaries(executed(path))
+    assert [(name, count) for name, count, _ in rerun] == [
+        (name, count) for name, count, _ in committed
+    ], f"{path.name}: query counts changed; re-run `make notebooks` if that is intended"
+
+
+def test_summaries_are_read_from_profile_outputs_only():
+    cell = nbformat.v4.new_code_cell("%%orm_profile -o p\nx")
+    cell.outputs = [
+        nbformat.v4.new_output("stream", name="stdout", text="3 queries · 1.0 ms in the database"),
+        nbformat.v4.new_output(
+            "display_data",
+            data={
+                "text/plain": "p: 1,234 queries · 5.0 ms in the database · 9.1 ms wall time"
+                " · sqlite\n#  start ms"
+            },
+        ),
+    ]
+    printed = nbformat.v4.new_code_cell("print(p)")
+    printed.outputs = [
+        nbformat.v4.new_output(
+            "display_data",
+            data={"text/plain": "7 queries · 1.0 ms in the database · 2.0 ms wall time"},
+        )
+    ]
+    notebook = nbformat.v4.new_notebook(cells=[cell, printed])
+    assert profile_summaries(notebook) == [("p", 1234, "sqlite")]
+
+
 def test_quickstart_profiles_the_loop_and_its_fix():
-    notebook = execute_notebook(NOTEBOOKS[0])
+    notebook = executed(NOTEBOOKS[0])
     text = outputs_text(notebook)
     assert "before: " in text and "after: 3 queries" in text
     assert "select_related" in "".join(c.source for c in notebook.cells)

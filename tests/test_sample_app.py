@@ -77,7 +77,7 @@ def test_same_seed_gives_identical_rows_and_another_seed_differs() -> None:
     first = table_digest()
     seed("tiny", seed=1)
     other = table_digest()
-    # Seed 0 again, which also leaves the session's tiny data as it was.
+    # Seed 0 again (the test's transaction then restores the session's data).
     again_counts = seed("tiny", seed=0)
     assert table_digest() == first
     assert again_counts == first_counts

@@ -5,6 +5,7 @@ from __future__ import annotations
 from html import escape
 
 from kit.render.findings import finding_items
+from kit.render.plans import plans_html
 from kit.render.profile import Profile
 from kit.render.rows import QueryRow, footer_line, query_rows, summary_line
 from kit.render.sqltext import format_sql
@@ -71,4 +72,5 @@ def render_html(profile: Profile) -> str:
     footer = footer_line(profile, len(rows))
     if footer:
         parts.append(f"<p><em>{escape(footer)}</em></p>")
+    parts.append(plans_html(profile.plans, profile.explain_errors))
     return "<div>" + "".join(parts) + "</div>"

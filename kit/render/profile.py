@@ -14,6 +14,7 @@ from kit.analysis.groups import DEFAULT_THRESHOLD, DuplicateGroup, NPlusOneGroup
 from kit.analysis.report import Analysis, analyze
 from kit.analysis.stats import QueryStats, stats_by_fingerprint, stats_by_table
 from kit.capture.records import FingerprintCounter, QueryRecord
+from kit.explain.plan import ExplainError, Plan
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -57,6 +58,9 @@ class Profile:
     _counters: list[FingerprintCounter] = field(default_factory=list, repr=False)
     # A cache of analyze() for the threshold it was computed with.
     _analysis: tuple[int, Analysis] | None = field(default=None, repr=False, compare=False)
+    # Filled after the block when EXPLAIN was asked for (kit.profile(explain=...), --explain).
+    plans: list[Plan] = field(default_factory=list, repr=False)
+    explain_errors: list[ExplainError] = field(default_factory=list, repr=False)
 
     def finish(self, wall_time_ms: float, error: str | None = None) -> None:
         """Freeze the numbers: the block is over."""
@@ -186,6 +190,14 @@ class Profile:
         from kit.render.frame import queries_dataframe
 
         return queries_dataframe(self)
+
+    def plan_figure(self, static_image: bool = True) -> Any:
+        """The plans as a plotly figure with a menu to switch plans (a PlanFigure), or None."""
+        if not self.plans:
+            return None
+        from kit.render.plan_figure import PlanFigure
+
+        return PlanFigure.of(self.plans, static_image)
 
     def __repr__(self) -> str:
         from kit.render.text import render_text

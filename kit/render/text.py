@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from kit.render.findings import finding_items
+from kit.render.plans import plans_text
 from kit.render.profile import Profile
 from kit.render.rows import footer_line, query_rows, summary_line
 
@@ -42,6 +43,9 @@ def render_text(profile: Profile) -> str:
     footer = footer_line(profile, len(rows))
     if footer:
         lines.append(footer)
+    plans = plans_text(profile.plans, profile.explain_errors)
+    if plans:
+        lines += ["", plans]
     return "\n".join(lines)
 
 
@@ -76,4 +80,7 @@ def render_markdown(profile: Profile) -> str:
     footer = footer_line(profile, len(rows))
     if footer:
         out += ["", f"_{_md(footer)}_"]
+    plans = plans_text(profile.plans, profile.explain_errors)
+    if plans:
+        out += ["", "```text", plans, "```"]
     return "\n".join(out)
