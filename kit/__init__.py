@@ -6,12 +6,14 @@ In scripts and tests::
     with kit.profile() as p:
         ...
     p.query_count, p.db_time_ms, p.wall_time_ms, p.queries
+    p.findings, p.n_plus_one, p.by_fingerprint, p.by_table, p.to_dataframe()
 """
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from kit.analysis.findings import Finding
 from kit.api import profile
 from kit.bootstrap import setup
 from kit.capture.records import QueryRecord
@@ -25,6 +27,7 @@ __version__ = "0.1.0"
 
 __all__ = [
     "DjangoSetupError",
+    "Finding",
     "KitUsageError",
     "Profile",
     "QueryRecord",

@@ -8,6 +8,7 @@ from datetime import UTC, datetime
 from time import perf_counter
 
 from kit.analysis.fingerprint import fingerprint
+from kit.analysis.groups import DEFAULT_THRESHOLD
 from kit.capture import DEFAULT_RECORD_CAP, QueryRecorder, capture_queries
 from kit.explain import MODES, ExplainOptions, explain_records
 from kit.render.profile import Profile
@@ -22,14 +23,18 @@ def profile(
     max_rows: int = 50,
     cell: str | None = None,
     cell_filename: str | None = None,
+    threshold: int = DEFAULT_THRESHOLD,
     explain: str | None = None,
     explain_options: ExplainOptions | None = None,
 ) -> Iterator[Profile]:
     """Profile every query of the block, on every alias (or those in `using`); yields the Profile.
 
     Past `cap` full records, queries are only counted per fingerprint, so memory stays bounded.
+    `threshold`: how many queries of one shape from one line make an N+1 group (2 or more).
     With `explain` ("plain", "analyze", "whatif") each query shape is explained after: p.plans.
     """
+    if threshold < 2:
+        raise ValueError(f"threshold must be 2 or more, not {threshold}.")
     if explain is not None and explain not in MODES:
         raise ValueError(f"explain must be one of {', '.join(MODES)}, not {explain!r}.")
     with capture_queries(
@@ -41,6 +46,7 @@ def profile(
             cell=cell,
             cell_filename=cell_filename,
             max_rows=max_rows,
+            threshold=threshold,
             _source=recorder,
         )
         error = None

@@ -14,6 +14,7 @@ from IPython.core.magic_arguments import argument, magic_arguments, parse_argstr
 from IPython.display import display
 from traitlets import Bool, Integer
 
+from kit.analysis.groups import DEFAULT_THRESHOLD
 from kit.api import attributed_to_line, profile
 from kit.bootstrap import setup
 from kit.capture import DEFAULT_RECORD_CAP
@@ -33,6 +34,11 @@ class OrmProfile(Magics):
     record_cap = Integer(
         DEFAULT_RECORD_CAP,
         help="Full records kept per cell; past it queries are counted per fingerprint only.",
+    ).tag(config=True)
+    threshold = Integer(
+        DEFAULT_THRESHOLD,
+        min=2,
+        help="Queries of one shape from one line, params varying, that make an N+1 finding.",
     ).tag(config=True)
     explain_timeout_ms = Integer(
         10_000, min=1, help="Statement timeout for the kit's EXPLAIN (and ANALYZE), ms."
@@ -68,6 +74,12 @@ class OrmProfile(Magics):
     )
     @argument("--rows", type=int, help="Queries to list in the table (default: max_rows).")
     @argument(
+        "--threshold",
+        type=int,
+        metavar="N",
+        help="Report an N+1 from N queries of one shape from one line (default: threshold, 3).",
+    )
+    @argument(
         "--explain",
         nargs="?",
         const="plain",
@@ -78,6 +90,9 @@ class OrmProfile(Magics):
     @cell_magic
     def orm_profile(self, line: str, cell: str) -> None:
         """Run the cell and show every SQL query it sent: count, time and the line behind it.
+
+        Findings come first, worst first: N+1 groups with the queryset change that removes
+        them, querysets loaded only to test or count them, repeated queries.
 
         The profile is shown even when the cell raises; the exception is then raised again,
         so a failing cell still fails the notebook.
@@ -90,6 +105,8 @@ class OrmProfile(Magics):
             raise UsageError(f"-o/--name needs a Python variable name, not {args.name!r}.")
         if args.rows is not None and args.rows < 0:
             raise UsageError(f"--rows needs a number of 0 or more, not {args.rows}.")
+        if args.threshold is not None and args.threshold < 2:
+            raise UsageError(f"--threshold needs a number of 2 or more, not {args.threshold}.")
         try:
             setup(args.settings)
         except KitUsageError as exc:
@@ -111,6 +128,7 @@ class OrmProfile(Magics):
                 name=args.name,
                 cap=self.record_cap,
                 max_rows=self.max_rows if args.rows is None else args.rows,
+                threshold=self.threshold if args.threshold is None else args.threshold,
                 cell=f"%%orm_profile {line}".rstrip() + "\n" + cell,
                 cell_filename=filename,
                 explain=args.explain,

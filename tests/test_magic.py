@@ -8,7 +8,7 @@ from IPython.core.error import UsageError
 from IPython.utils.capture import capture_output
 
 from kit.render.profile import Profile
-from sample_app.blog.models import Post
+from sample_app.blog.models import Comment, Post
 
 pytestmark = pytest.mark.django_db
 
@@ -66,6 +66,9 @@ def test_displaying_a_queryset_is_profiled_and_attributed_to_its_line(ip_shell):
     (query,) = ip_shell.user_ns["prof"].queries
     assert query.line == 3
     assert "LIMIT 21" in query.sql
+    assert query.trigger == "repr"
+    (finding,) = ip_shell.user_ns["prof"].findings
+    assert (finding.kind, finding.severity, finding.line) == ("repr", "info", 3)
     # A plain IPython shell's displayhook prints; ipykernel's publishes an execute_result.
     assert "<QuerySet [<Post:" in captured.stdout
 
@@ -99,6 +102,8 @@ def test_keyboard_interrupt_in_a_cell_leaves_no_hook(ip_shell):
         ("--using replica", "Unknown database alias 'replica'"),
         ("-o 1x", "-o/--name needs a Python variable name"),
         ("--rows -3", "--rows needs a number of 0 or more"),
+        ("--threshold 1", "--threshold needs a number of 2 or more, not 1."),
+        ("--threshold many", "argument --threshold: invalid int value: 'many'"),
         ("--settings other.settings", "already set up"),
     ],
 )
@@ -148,3 +153,111 @@ def test_unload_removes_the_magic_and_its_config(ip_shell):
         ip_shell.run_line_magic("load_ext", "kit")
     assert "orm_profile" in ip_shell.magics_manager.magics["cell"]
     assert Post.objects.exists()
+
+
+PART1_CELL = (
+    "%%orm_profile -o prof{options}\n"
+    "from sample_app.blog.models import Post\n"
+    "for post in Post.objects.all():\n"
+    "    post.author.username, post.category.name\n"
+    "    for comment in post.comments.all():\n"
+    "        comment.user.username\n"
+)
+PART1_FIX = (
+    "Post.objects.select_related(&#x27;author&#x27;, &#x27;category&#x27;)"
+    ".prefetch_related(&#x27;comments__user&#x27;)"
+)
+
+
+def test_findings_list_comes_above_the_query_table_and_into_p_findings(ip_shell):
+    result, captured = run(ip_shell, PART1_CELL.format(options=""))
+    result.raise_error()
+    (html,) = html_outputs(captured)
+    assert html.index("Findings, worst first:") < html.index("<ul>") < html.index("<table>")
+    assert f"<pre><code>{PART1_FIX}</code></pre>" in html
+    assert "Post.author (foreign key)" in html and "Comment.user (foreign key)" in html
+    assert "<script" not in html and "style=" not in html
+    (finding,) = ip_shell.user_ns["prof"].findings
+    assert finding.kind == "n_plus_one"
+    assert finding.line == 3
+    assert finding.message.startswith("N+1: ") and "queryset of line 3" in finding.message
+    assert finding.suggestion == PART1_FIX.replace("&#x27;", "'")
+    (output,) = [o for o in captured.outputs if "text/html" in o.data]
+    text, markdown = output.data["text/plain"], output.data["text/markdown"]
+    assert text.splitlines()[1] == "Findings, worst first:"
+    assert text.splitlines()[2].startswith("- [high · N+1] N+1: ")
+    assert "- **high · N+1**: N+1: " in markdown
+    assert f"`{finding.suggestion}`" in markdown
+    assert markdown.index("- **high") < markdown.index("| # |")
+
+
+def n_plus_one_relations(shell) -> list[str]:
+    return [str(g.relation) for g in shell.user_ns["prof"].n_plus_one]
+
+
+def test_threshold_option_and_config_decide_what_is_an_n_plus_one(ip_shell):
+    # Per post: one author, category and comments query; per comment one user query.
+    posts, comments = Post.objects.count(), Comment.objects.count()
+    assert comments > posts + 1
+    result, _ = run(ip_shell, PART1_CELL.format(options=f" --threshold {posts + 1}"))
+    result.raise_error()
+    assert ip_shell.user_ns["prof"].threshold == posts + 1
+    assert n_plus_one_relations(ip_shell) == ["blog.Comment.user"]
+    ip_shell.run_line_magic("config", f"OrmProfile.threshold = {comments + 1}")
+    try:
+        result, _ = run(ip_shell, PART1_CELL.format(options=""))
+        result.raise_error()
+        assert n_plus_one_relations(ip_shell) == []
+        assert "n_plus_one" not in {f.kind for f in ip_shell.user_ns["prof"].findings}
+        result, _ = run(ip_shell, PART1_CELL.format(options=f" --threshold {posts}"))
+        result.raise_error()
+        assert len(n_plus_one_relations(ip_shell)) == 4
+    finally:
+        ip_shell.run_line_magic("config", "OrmProfile.threshold = 3")
+    result, _ = run(ip_shell, PART1_CELL.format(options=""))
+    assert len(n_plus_one_relations(ip_shell)) == 4
+
+
+def test_config_refuses_a_threshold_below_two(ip_shell):
+    ip_shell.run_line_magic("config", "OrmProfile.threshold = 1")
+    assert ip_shell.run_line_magic("config", "OrmProfile.threshold") == 3
+
+
+def test_part2_in_a_cell_names_the_cell_line_and_the_better_call(ip_shell):
+    cell = (
+        "%%orm_profile -o prof\n"
+        "from sample_app.blog.models import Post\n"
+        "posts = Post.objects.all()\n"
+        "if posts:  # evaluates the entire queryset\n"
+        "    print('Posts exist')\n"
+    )
+    result, _ = run(ip_shell, cell)
+    result.raise_error()
+    (finding,) = ip_shell.user_ns["prof"].findings
+    assert (finding.kind, finding.line) == ("bool", 4)
+    assert finding.message.startswith(
+        "line 4: `if posts:  # evaluates the entire queryset` loads every matching row"
+    )
+    assert finding.suggestion == "if posts.exists():  # evaluates the entire queryset"
+
+
+def test_to_dataframe_has_one_row_per_query_with_groups(ip_shell):
+    result, _ = run(ip_shell, PART1_CELL.format(options=""))
+    result.raise_error()
+    prof = ip_shell.user_ns["prof"]
+    frame = prof.to_dataframe()
+    assert len(frame) == prof.query_count
+    assert list(frame.index[:2]) == [1, 2]
+    for column in ("fingerprint", "tables", "kind", "trigger", "n_plus_one_group"):
+        assert column in frame.columns
+    assert frame.loc[1, "trigger"] == "iteration" and frame.loc[1, "tables"] == ("blog_post",)
+    assert frame["n_plus_one_group"].isna().sum() == 1  # only the root query
+    by_group = frame.groupby("n_plus_one_group")["relation"].first().to_dict()
+    assert by_group == {
+        1: "blog.Post.author",
+        2: "blog.Post.category",
+        3: "blog.Post.comments",
+        4: "blog.Comment.user",
+    }
+    by_table = {s.key: s.count for s in prof.by_table}
+    assert by_table == frame.explode("tables")["tables"].value_counts().to_dict()

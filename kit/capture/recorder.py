@@ -34,7 +34,8 @@ def _identity(sql: str) -> str:
 
 
 # One raw row per query, kept as a tuple in the hot path and turned into a QueryRecord later:
-# (sql, params, many, alias, vendor, start, duration, thread, file, lineno, line, entry, error)
+# (sql, params, many, alias, vendor, start, duration, thread, error, cell line, origin), where
+# origin is find_origin()'s tuple (file, lineno, cell line, entry, trigger, model, relation).
 RawRow = tuple[Any, ...]
 
 
@@ -100,7 +101,8 @@ class QueryRecorder:
             self._count(connection.alias, sql, duration)
             return
         # Frame 0 is this method, 1 is __call__, 2 is Django's cursor wrapper.
-        file, lineno, line, entry = find_origin(sys._getframe(2), self.cell_filename)
+        origin = find_origin(sys._getframe(2), self.cell_filename)
+        line = origin[2]
         if line is None:
             line = self.fallback_line
         if type(params) is list:
@@ -121,11 +123,9 @@ class QueryRecorder:
                 start,
                 duration,
                 thread,
-                file,
-                lineno,
-                line,
-                entry,
                 error,
+                line,
+                origin,
             )
         )
 
@@ -180,13 +180,17 @@ class QueryRecorder:
                 start_ms=(row[5] - t0) * 1000.0,
                 duration_ms=row[6] * 1000.0,
                 thread=row[7],
-                source_file=row[8],
-                source_lineno=row[9],
-                line=row[10],
-                entry=row[11],
-                error=row[12],
+                source_file=origin[0],
+                source_lineno=origin[1],
+                line=row[9],
+                entry=origin[3],
+                error=row[8],
+                trigger=origin[4],
+                model=origin[5],
+                relation=origin[6],
             )
             for i, row in enumerate(rows)
+            for origin in (row[10],)
         ]
 
     @property

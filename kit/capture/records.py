@@ -2,8 +2,40 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
+
+# Relation kinds that select_related() can follow in the same query; the others need
+# prefetch_related().
+SINGLE_VALUED = frozenset({"forward", "one_to_one", "reverse_one_to_one"})
+RELATION_KINDS = SINGLE_VALUED | {"reverse_fk", "m2m", "generic", "generic_fk"}
+
+
+@dataclass(frozen=True, slots=True)
+class Relation:
+    """The model relation a lazy query followed, as plain strings: ``blog.Post.author``.
+
+    kind is one of RELATION_KINDS; target is the related model ("" for a generic foreign key);
+    narrowed says the related queryset was filtered, ordered or sliced on the way.
+    """
+
+    model: str
+    field: str
+    kind: str
+    target: str
+    narrowed: bool = False
+
+    @property
+    def single_valued(self) -> bool:
+        """True when select_related() can follow it (forward FK, one-to-one either way)."""
+        return self.kind in SINGLE_VALUED
+
+    def narrow(self) -> Relation:
+        """The same relation, marked as filtered, ordered or sliced by the caller."""
+        return replace(self, narrowed=True)
+
+    def __str__(self) -> str:
+        return f"{self.model}.{self.field}"
 
 
 @dataclass(frozen=True, slots=True)
@@ -24,6 +56,13 @@ class QueryRecord:
     line: int | None = None
     entry: str | None = None
     error: str | None = None
+    # What evaluated the query: "iteration", "len", "bool", "slicing", "repr", "count",
+    # "exists", "first", "last", "get", "related" (a lazy FK / one-to-one access),
+    # "prefetch", ... (see kit.capture.frames.TRIGGERS); None when no ORM call was seen.
+    trigger: str | None = None
+    # The model of the queryset that ran it ("blog.Post"), and the relation it followed.
+    model: str | None = None
+    relation: Relation | None = None
 
     @property
     def source(self) -> str | None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from html import escape
 
+from kit.render.findings import finding_items
 from kit.render.plans import plans_html
 from kit.render.profile import Profile
 from kit.render.rows import QueryRow, footer_line, query_rows, summary_line
@@ -43,10 +44,29 @@ def render_queries_table(rows: list[QueryRow]) -> str:
     return f"<table>{head}<tbody>{body}</tbody></table>"
 
 
+def render_findings(profile: Profile) -> str:
+    """A <ul> of findings, worst first, each with its code to paste; "" when there are none."""
+    items, more = finding_items(profile)
+    if not items:
+        return ""
+    parts = []
+    for item in items:
+        code = f"<pre><code>{escape(item.suggestion)}</code></pre>" if item.suggestion else ""
+        notes = "".join(f"<br><em>{escape(note)}</em>" for note in item.notes)
+        parts.append(
+            f"<li><strong>{escape(item.label)}</strong>: {escape(item.message)}{code}{notes}</li>"
+        )
+    footer = f"<p><em>{escape(more)}</em></p>" if more else ""
+    return f"<p>Findings, worst first:</p><ul>{''.join(parts)}</ul>{footer}"
+
+
 def render_html(profile: Profile) -> str:
-    """The summary line, then the query table, then what the table leaves out."""
+    """The summary line, the findings, then the query table and what the table leaves out."""
     rows = query_rows(profile)
     parts = [f"<p><strong>{escape(summary_line(profile))}</strong></p>"]
+    findings = render_findings(profile)
+    if findings:
+        parts.append(findings)
     if rows:
         parts.append(render_queries_table(rows))
     footer = footer_line(profile, len(rows))

@@ -2,13 +2,22 @@
 
 from __future__ import annotations
 
+import linecache
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
+from kit.analysis.findings import Finding
+from kit.analysis.fixes import QuerysetFix
+from kit.analysis.groups import DEFAULT_THRESHOLD, DuplicateGroup, NPlusOneGroup, SimilarGroup
+from kit.analysis.report import Analysis, analyze
+from kit.analysis.stats import QueryStats, stats_by_fingerprint, stats_by_table
 from kit.capture.records import FingerprintCounter, QueryRecord
 from kit.explain.plan import ExplainError, Plan
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 
 class RecordSource(Protocol):
@@ -37,6 +46,8 @@ class Profile:
     cell_filename: str | None = None
     max_rows: int = 50
     error: str | None = None
+    # N+1 groups need at least this many queries of one shape from one line.
+    threshold: int = DEFAULT_THRESHOLD
     _source: RecordSource | None = field(default=None, repr=False, compare=False)
     _frozen_queries: Callable[[], list[QueryRecord]] | None = field(
         default=None, repr=False, compare=False
@@ -45,6 +56,8 @@ class Profile:
     _db_time_ms: float = 0.0
     _wall_time_ms: float = 0.0
     _counters: list[FingerprintCounter] = field(default_factory=list, repr=False)
+    # A cache of analyze() for the threshold it was computed with.
+    _analysis: tuple[int, Analysis] | None = field(default=None, repr=False, compare=False)
     # Filled after the block when EXPLAIN was asked for (kit.profile(explain=...), --explain).
     plans: list[Plan] = field(default_factory=list, repr=False)
     explain_errors: list[ExplainError] = field(default_factory=list, repr=False)
@@ -112,6 +125,71 @@ class Profile:
             return None
         lines = self.cell.splitlines()
         return lines[line - 1].strip() if 0 < line <= len(lines) else None
+
+    def source_text(self, record: QueryRecord) -> str | None:
+        """The source line behind a query: the cell's own text, else the file's (linecache)."""
+        if record.source_file is None or record.source_lineno is None:
+            return None
+        if record.source_file == self.cell_filename:
+            return self.cell_line_text(record.source_lineno)
+        return linecache.getline(record.source_file, record.source_lineno).strip() or None
+
+    @property
+    def analysis(self) -> Analysis:
+        """Findings, N+1 groups, fixes, duplicates and similar queries (cached once finished)."""
+        cached = self._analysis
+        if cached is not None and cached[0] == self.threshold and self.finished:
+            return cached[1]
+        result = analyze(
+            self.queries,
+            threshold=self.threshold,
+            cell_filename=self.cell_filename,
+            source_text=self.source_text,
+        )
+        if self.finished:
+            self._analysis = (self.threshold, result)
+        return result
+
+    @property
+    def findings(self) -> list[Finding]:
+        """What to fix, worst first: N+1 groups with their fix, lazy evaluations, repeats."""
+        return list(self.analysis.findings)
+
+    @property
+    def n_plus_one(self) -> list[NPlusOneGroup]:
+        """The N+1 groups, each with the relation behind it when the ORM call showed it."""
+        return list(self.analysis.n_plus_one)
+
+    @property
+    def fixes(self) -> list[QuerysetFix]:
+        """One fix per root queryset behind N+1 groups: select/prefetch_related, annotate."""
+        return list(self.analysis.fixes)
+
+    @property
+    def duplicates(self) -> list[DuplicateGroup]:
+        """Queries sent more than once with the same SQL and params."""
+        return list(self.analysis.duplicates)
+
+    @property
+    def similar(self) -> list[SimilarGroup]:
+        """Queries sharing a fingerprint, from any line."""
+        return list(self.analysis.similar)
+
+    @property
+    def by_fingerprint(self) -> list[QueryStats]:
+        """Count, total, mean and max ms per fingerprint (past the cap too), slowest first."""
+        return stats_by_fingerprint(self.queries, self.overflow)
+
+    @property
+    def by_table(self) -> list[QueryStats]:
+        """Count, total, mean and max ms per table, slowest first."""
+        return stats_by_table(self.queries, self.overflow)
+
+    def to_dataframe(self) -> pd.DataFrame:
+        """The queries as a pandas DataFrame, one row per recorded query, for exploration."""
+        from kit.render.frame import queries_dataframe
+
+        return queries_dataframe(self)
 
     def plan_figure(self, static_image: bool = True) -> Any:
         """The plans as a plotly figure with a menu to switch plans (a PlanFigure), or None."""

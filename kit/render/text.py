@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from kit.render.findings import finding_items
 from kit.render.plans import plans_text
 from kit.render.profile import Profile
 from kit.render.rows import footer_line, query_rows, summary_line
@@ -11,10 +12,25 @@ def _fit(text: str, width: int) -> str:
     return text if len(text) <= width else text[: width - 1] + "…"
 
 
+def _findings_text(profile: Profile) -> list[str]:
+    items, more = finding_items(profile)
+    if not items:
+        return []
+    lines = ["Findings, worst first:"]
+    for item in items:
+        lines.append(f"- [{item.label}] {item.message}")
+        if item.suggestion:
+            lines.append(f"    {item.suggestion}")
+        lines.extend(f"    ({note})" for note in item.notes)
+    if more:
+        lines.append(more)
+    return lines
+
+
 def render_text(profile: Profile) -> str:
-    """The summary line and a fixed-width table of the queries."""
+    """The summary line, the findings and a fixed-width table of the queries."""
     rows = query_rows(profile)
-    lines = [summary_line(profile)]
+    lines = [summary_line(profile), *_findings_text(profile)]
     if rows:
         header = ("#", "start ms", "ms", "line", "SQL")
         cells = [
@@ -37,10 +53,24 @@ def _md(text: str) -> str:
     return text.replace("|", "\\|").replace("`", "'")
 
 
+def _code(text: str) -> str:
+    # Outside a table, only a backtick can end a code span early: widen the fence then.
+    return f"`` {text} ``" if "`" in text else f"`{text}`"
+
+
 def render_markdown(profile: Profile) -> str:
-    """The summary in bold and a markdown table of the queries."""
+    """The summary in bold, a list of findings and a markdown table of the queries."""
     rows = query_rows(profile)
     out = [f"**{_md(summary_line(profile))}**", ""]
+    items, more = finding_items(profile)
+    for item in items:
+        code = f" {_code(item.suggestion)}" if item.suggestion else ""
+        notes = "".join(f" _({_md(note)})_" for note in item.notes)
+        out.append(f"- **{_md(item.label)}**: {_md(item.message)}{code}{notes}")
+    if more:
+        out.append(f"- _{_md(more)}_")
+    if items:
+        out.append("")
     if rows:
         out += ["| # | start ms | ms | line | SQL |", "|--:|--:|--:|:--|:--|"]
         out += [

@@ -1,0 +1,71 @@
+"""Finding: one thing to fix, as a value (kind, severity, message, records, suggested code)."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+
+from kit.capture.records import QueryRecord
+
+__all__ = ["SEVERITIES", "Finding", "Places", "sort_findings"]
+
+# Worst first. high: grows with the data (N+1); medium: loads rows it does not need;
+# low: repeats work; info: worth knowing, nothing to fix.
+SEVERITIES = ("high", "medium", "low", "info")
+_RANK = {severity: rank for rank, severity in enumerate(SEVERITIES)}
+
+
+@dataclass(frozen=True, slots=True)
+class Finding:
+    """Something the profiled code should change, with the queries behind it.
+
+    kind: "n_plus_one", "duplicate", "similar", "bool", "len", "repr" or "aggregates";
+    suggestion: code to paste, when there is one; line: the cell line it is about.
+    """
+
+    kind: str
+    severity: str
+    message: str
+    record_ids: tuple[int, ...]
+    suggestion: str | None = None
+    line: int | None = None
+    notes: tuple[str, ...] = field(default=())
+
+    def __post_init__(self) -> None:
+        if self.severity not in _RANK:
+            raise ValueError(f"severity must be one of {SEVERITIES}, not {self.severity!r}.")
+
+
+def sort_findings(findings: Iterable[Finding]) -> list[Finding]:
+    """Worst first: by severity, then by how many queries are involved, then by position."""
+    return sorted(
+        findings,
+        key=lambda f: (_RANK[f.severity], -len(f.record_ids), min(f.record_ids, default=0)),
+    )
+
+
+@dataclass(frozen=True)
+class Places:
+    """Names where a query came from, the way the reader sees it: "line 4" or "app.py:12"."""
+
+    cell_filename: str | None = None
+    source_text: Callable[[QueryRecord], str | None] | None = None
+
+    def where(self, record: QueryRecord) -> str:
+        """ "line 4" for the profiled cell, "views.py:12 (cell line 3)" for other code."""
+        if record.source_file is not None and record.source_file != self.cell_filename:
+            place = f"{os.path.basename(record.source_file)}:{record.source_lineno}"
+            return place + (f" (cell line {record.line})" if record.line is not None else "")
+        if record.line is not None:
+            return f"line {record.line}"
+        if record.source_lineno is not None:
+            return f"line {record.source_lineno}"
+        return "an unknown line"
+
+    def text(self, record: QueryRecord) -> str | None:
+        """The source line behind the record, stripped, when it can be read."""
+        if self.source_text is None:
+            return None
+        text = self.source_text(record)
+        return text.strip() if text else None

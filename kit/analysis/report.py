@@ -1,0 +1,217 @@
+"""analyze(): every finding about a list of query records, worst first."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+from kit.analysis.aggregates import find_separate_aggregates
+from kit.analysis.findings import Finding, Places, sort_findings
+from kit.analysis.fingerprint import sql_shape
+from kit.analysis.fixes import QuerysetFix, class_name, plan_fixes
+from kit.analysis.groups import (
+    DEFAULT_THRESHOLD,
+    DuplicateGroup,
+    NPlusOneGroup,
+    SimilarGroup,
+    find_n_plus_one,
+    group_duplicates,
+    group_similar,
+    params_key,
+)
+from kit.analysis.lazy import find_lazy_evaluations
+from kit.capture.records import QueryRecord, Relation
+
+__all__ = ["Analysis", "analyze", "describe_relation"]
+
+_KIND_WORDS = {
+    "forward": "foreign key",
+    "one_to_one": "one-to-one",
+    "reverse_one_to_one": "reverse one-to-one",
+    "reverse_fk": "reverse foreign key",
+    "m2m": "many-to-many",
+    "generic": "generic relation",
+    "generic_fk": "generic foreign key",
+}
+# What replaces a write repeated in a loop.
+_BULK = {
+    "INSERT": "bulk_create()",
+    "UPDATE": "queryset.update() or bulk_update()",
+    "DELETE": "queryset.delete()",
+}
+
+
+@dataclass(frozen=True)
+class Analysis:
+    """Findings (worst first) and the groups and fixes they were built from."""
+
+    findings: tuple[Finding, ...]
+    n_plus_one: tuple[NPlusOneGroup, ...]
+    fixes: tuple[QuerysetFix, ...]
+    duplicates: tuple[DuplicateGroup, ...]
+    similar: tuple[SimilarGroup, ...]
+
+
+def describe_relation(relation: Relation) -> str:
+    """ "Post.author (foreign key)"."""
+    kind = _KIND_WORDS.get(relation.kind, relation.kind)
+    return f"{class_name(relation.model)}.{relation.field} ({kind})"
+
+
+def analyze(
+    records: Sequence[QueryRecord],
+    *,
+    threshold: int = DEFAULT_THRESHOLD,
+    cell_filename: str | None = None,
+    source_text: Callable[[QueryRecord], str | None] | None = None,
+) -> Analysis:
+    """Group the records, trace every N+1 to its root queryset and write what to change."""
+    places = Places(cell_filename, source_text)
+    by_id = {record.id: record for record in records}
+    groups = find_n_plus_one(records, threshold)
+    fixes, unexplained = plan_fixes(records, groups, places.text)
+    in_n_plus_one = frozenset(i for group in groups for i in group.record_ids)
+    duplicates = group_duplicates(records)
+    similar = group_similar(records)
+    findings = [_fix_finding(fix, groups, by_id, places) for fix in fixes]
+    findings += [_group_finding(group, by_id, places) for group in unexplained]
+    findings += _duplicate_findings(duplicates, in_n_plus_one, by_id, places)
+    findings += _similar_findings(similar, in_n_plus_one, threshold, by_id, places)
+    findings += find_lazy_evaluations(records, places)
+    findings += find_separate_aggregates(records, places, in_n_plus_one)
+    return Analysis(
+        tuple(sort_findings(findings)),
+        tuple(groups),
+        tuple(fixes),
+        tuple(duplicates),
+        tuple(similar),
+    )
+
+
+def _fix_finding(
+    fix: QuerysetFix,
+    groups: list[NPlusOneGroup],
+    by_id: dict[int, QueryRecord],
+    places: Places,
+) -> Finding:
+    members = [g for g in groups if g.record_ids in fix.group_ids]
+    parts = [
+        f"{describe_relation(g.relation)}: {g.count:,} at {places.where(by_id[g.record_ids[0]])}"
+        for g in members
+        if g.relation is not None
+    ]
+    total = sum(g.count for g in members)
+    root = by_id[fix.root_id]
+    notes = list(fix.notes)
+    if fix.imports:
+        notes.append(f"from django.db.models import {', '.join(fix.imports)}")
+    return Finding(
+        kind="n_plus_one",
+        severity="high",
+        message=f"N+1: {total:,} queries load related objects one at a time for the "
+        f"{class_name(fix.model)} queryset of {places.where(root)}: {'; '.join(parts)}. "
+        "Fetch them with the queryset instead:",
+        record_ids=tuple(sorted(i for g in members for i in g.record_ids)),
+        suggestion=fix.code,
+        line=root.line,
+        notes=tuple(notes),
+    )
+
+
+def _group_finding(group: NPlusOneGroup, by_id: dict[int, QueryRecord], places: Places) -> Finding:
+    where = places.where(by_id[group.record_ids[0]])
+    relation = group.relation
+    suggestion = None
+    if relation is not None:
+        method = "select_related" if relation.single_valued else "prefetch_related"
+        suggestion = f".{method}({relation.field!r})"
+        advice = (
+            f"loads {describe_relation(relation)} one object at a time: add {suggestion} to "
+            f"the queryset that loads these {class_name(relation.model)} objects."
+        )
+    elif group.kind in _BULK:
+        advice = f"writes one row at a time: use {_BULK[group.kind]}."
+    else:
+        advice = (
+            "runs the same query once per value: fetch them in one query "
+            "(filter(<field>__in=...), in_bulk()) and look them up in a dict."
+        )
+    return Finding(
+        kind="n_plus_one",
+        severity="high",
+        message=f"N+1: {group.count:,} {group.kind} queries of one shape from {where} "
+        f"({group.distinct_params:,} different params) {advice}",
+        record_ids=group.record_ids,
+        suggestion=suggestion,
+        line=group.line,
+    )
+
+
+def _duplicate_findings(
+    duplicates: list[DuplicateGroup],
+    covered: frozenset[int],
+    by_id: dict[int, QueryRecord],
+    places: Places,
+) -> list[Finding]:
+    """One finding per read that repeated (a loop below the threshold repeats many)."""
+    by_shape: dict[tuple[str, str], list[DuplicateGroup]] = {}
+    for group in duplicates:
+        # Repeats inside an N+1 go away with its fix; a repeated write is not "keep the result".
+        if not covered.issuperset(group.record_ids) and _is_read(group.sql):
+            by_shape.setdefault((group.alias, group.fingerprint), []).append(group)
+    found = []
+    for groups in by_shape.values():
+        ids = sorted(i for group in groups for i in group.record_ids)
+        lines = dict.fromkeys(places.where(by_id[i]) for i in ids)
+        what = (
+            f"{len(ids)} identical queries (same SQL and params)"
+            if len(groups) == 1
+            else f"{len(ids)} queries where {len(groups)} would do (the same SQL and params again)"
+        )
+        found.append(
+            Finding(
+                kind="duplicate",
+                severity="low",
+                message=f"{what} from {', '.join(lines)}: run each once and keep the result.",
+                record_ids=tuple(ids),
+                line=by_id[ids[0]].line,
+            )
+        )
+    return found
+
+
+def _is_read(sql: str) -> bool:
+    return sql_shape(sql).kind == "SELECT"
+
+
+def _similar_findings(
+    similar: list[SimilarGroup],
+    covered: frozenset[int],
+    threshold: int,
+    by_id: dict[int, QueryRecord],
+    places: Places,
+) -> list[Finding]:
+    """One finding per read shape sent from `threshold` lines or more, params varying."""
+    found = []
+    for group in similar:
+        if group.kind != "SELECT":
+            continue
+        rest = [by_id[i] for i in group.record_ids if i not in covered]
+        lines = list(dict.fromkeys(places.where(r) for r in rest))
+        distinct = len({params_key(r.params) for r in rest})
+        # From `threshold` lines on, as an N+1 needs `threshold` queries from one line: fewer
+        # is a loop or two below the threshold, not a pattern.
+        if len(lines) < threshold or distinct < 2:
+            continue
+        found.append(
+            Finding(
+                kind="similar",
+                severity="low",
+                message=f"{len(rest)} {group.kind} queries of one shape on "
+                f"{', '.join(group.tables) or 'no table'} from {', '.join(lines)} differ only "
+                "in their params: one query with __in (or in_bulk()) can fetch them together.",
+                record_ids=tuple(r.id for r in rest),
+                line=rest[0].line,
+            )
+        )
+    return found

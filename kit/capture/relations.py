@@ -1,0 +1,186 @@
+"""Name the relation behind a lazy query from the Django objects of the running ORM call."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db.models import Field, ForeignObjectRel
+from django.db.models.fields.related_descriptors import (
+    ForwardManyToOneDescriptor,
+    ReverseOneToOneDescriptor,
+)
+from django.db.models.query import ModelIterable
+
+from kit.capture.records import Relation
+
+# Caches keyed by the Django object itself: descriptors and fields live as long as their model,
+# and holding them here keeps any id from being reused. Model and relation sets are small.
+_label_by_model: dict[Any, str] = {}
+_by_field: dict[Any, Relation | None] = {}
+# Descriptors hash by identity (fields hash in Python): the per-query lookup stays cheap.
+_by_descriptor: dict[Any, Relation | None] = {}
+_between: dict[tuple[Any, Any], tuple[Any, ...]] = {}
+
+
+def model_label(model: Any) -> str:
+    """'app_label.ModelName' of a model class (cached)."""
+    label = _label_by_model.get(model)
+    if label is None:
+        label = _label_by_model[model] = model._meta.label
+    return label
+
+
+def _kind(field: Any) -> str | None:
+    if isinstance(field, ForeignObjectRel):
+        if field.one_to_one:
+            return "reverse_one_to_one"
+        return "m2m" if field.many_to_many else "reverse_fk"
+    if not getattr(field, "is_relation", False):
+        return None
+    if field.many_to_many:
+        return "m2m"
+    if field.one_to_one:
+        return "one_to_one"
+    if field.one_to_many:
+        return "generic"  # GenericRelation: the only one-to-many that is a field
+    # A GenericForeignKey has no fixed target model; a ForeignKey has one.
+    return "forward" if field.related_model is not None else "generic_fk"
+
+
+def relation_of(field: Any) -> Relation | None:
+    """The relation a field (or a reverse relation) follows from its model, as plain strings."""
+    cached = _by_field.get(field, False)
+    if cached is not False:
+        return cached  # type: ignore[return-value]
+    kind = _kind(field)
+    relation = None
+    name = field.get_accessor_name() if isinstance(field, ForeignObjectRel) else field.name
+    # A hidden reverse relation (related_name="+" or "...+") has no accessor to name.
+    if kind is not None and name and not name.endswith("+"):
+        # For a reverse relation too, .model is the model the attribute is on.
+        target = field.related_model
+        relation = Relation(
+            model=model_label(field.model),
+            field=name,
+            kind=kind,
+            target=model_label(target) if target is not None else "",
+        )
+    _by_field[field] = relation
+    return relation
+
+
+def descriptor_relation(descriptor: Any) -> Relation | None:
+    """The relation of a forward FK / one-to-one descriptor, a reverse one-to-one or a GFK."""
+    cached = _by_descriptor.get(descriptor, False)
+    if cached is not False:
+        return cached  # type: ignore[return-value]
+    relation = _describe(descriptor)
+    _by_descriptor[descriptor] = relation
+    return relation
+
+
+def _describe(descriptor: Any) -> Relation | None:
+    if isinstance(descriptor, ForwardManyToOneDescriptor):
+        return relation_of(descriptor.field)
+    if isinstance(descriptor, ReverseOneToOneDescriptor):
+        return relation_of(descriptor.related)
+    if isinstance(descriptor, Field):
+        return relation_of(descriptor)  # GenericForeignKey is its own descriptor
+    return None
+
+
+def _candidates(holder: Any, target: Any) -> tuple[Any, ...]:
+    """The many-valued relations from holder to target (cached per pair of models)."""
+    key = (holder, target)
+    found = _between.get(key)
+    if found is None:
+        found = _between[key] = tuple(
+            f
+            for f in holder._meta.get_fields()
+            if f.is_relation and (f.many_to_many or f.one_to_many) and f.related_model is target
+        )
+    return found
+
+
+def _through_table(field: Any) -> str | None:
+    rel = field if isinstance(field, ForeignObjectRel) else field.remote_field
+    through = getattr(rel, "through", None)
+    return through._meta.db_table if through is not None else None
+
+
+def _relation_between(holder: Any, target: Any, query: Any, name: str | None) -> Relation | None:
+    """The one many-valued relation from holder to target; names and joins break ties."""
+    candidates = _candidates(holder, target)
+    if name is not None:
+        candidates = tuple(f for f in candidates if name in (f.name, _accessor(f)))
+    if query is not None:
+        # A many-to-many queryset always joins its through table: this also keeps
+        # refresh_from_db() of a model with a self-referencing M2M from looking like one.
+        joined = {join.table_name for join in query.alias_map.values()}
+        candidates = tuple(
+            f for f in candidates if not f.many_to_many or _through_table(f) in joined
+        )
+    return relation_of(candidates[0]) if len(candidates) == 1 else None
+
+
+def _accessor(field: Any) -> str | None:
+    return field.get_accessor_name() if isinstance(field, ForeignObjectRel) else None
+
+
+def _narrowed(queryset: Any) -> bool:
+    """True when a related queryset was filtered, ordered, sliced or reshaped by the caller.
+
+    Such a queryset bypasses prefetched results, so a plain prefetch_related() cannot serve it.
+    """
+    query = queryset.query
+    return bool(
+        len(query.where.children) > 1
+        or query.order_by
+        or query.low_mark
+        or query.high_mark is not None
+        or query.distinct
+        or query.select_related
+        or query.annotations
+        or query.deferred_loading[0]
+        or getattr(queryset, "_iterable_class", ModelIterable) is not ModelIterable
+    )
+
+
+def queryset_relation(queryset: Any) -> Relation | None:
+    """The relation a related manager's queryset follows (reverse FK, M2M), else None.
+
+    A reverse FK manager leaves its field in _known_related_objects, an M2M manager its
+    instance in the hints. A GenericRelation manager leaves neither (Django 5.2): its queries
+    are grouped as N+1 but not named, unless they come from a prefetch_related() level.
+    """
+    # Private attributes, read with defaults: a Django version without them finds no relation.
+    known = getattr(queryset, "_known_related_objects", None)
+    if known:
+        relation = relation_of(next(iter(known)).remote_field)
+    else:
+        hints = getattr(queryset, "_hints", None)
+        instance = hints.get("instance") if hints else None
+        if instance is None:
+            return None
+        relation = _relation_between(type(instance), queryset.model, queryset.query, None)
+    if relation is not None and _narrowed(queryset):
+        return relation.narrow()
+    return relation
+
+
+def manager_relation(manager: Any) -> Relation | None:
+    """The relation of a related manager (M2M count()/exists(), a prefetcher)."""
+    field = getattr(manager, "field", None)
+    if field is not None and isinstance(getattr(field, "remote_field", None), ForeignObjectRel):
+        return relation_of(field.remote_field)  # reverse FK: .field is the child's FK
+    # A third-party prefetcher may be neither: whatever it lacks, no relation is named.
+    instance, model = getattr(manager, "instance", None), getattr(manager, "model", None)
+    if not hasattr(type(instance), "_meta") or model is None:
+        return None
+    name = getattr(manager, "prefetch_cache_name", None)
+    return _relation_between(type(instance), model, None, name)
+
+
+def prefetcher_relation(prefetcher: Any) -> Relation | None:
+    """The relation a prefetch_related() level follows: its descriptor or related manager."""
+    return descriptor_relation(prefetcher) or manager_relation(prefetcher)

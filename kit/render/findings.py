@@ -1,0 +1,51 @@
+"""The findings list shown above the query table, shared by the text, markdown and HTML views."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from kit.analysis.findings import Finding
+from kit.render.profile import Profile
+
+# A short list: the worst ones, then a line that says where the rest are.
+MAX_FINDINGS_SHOWN = 10
+
+KIND_LABELS = {
+    "n_plus_one": "N+1",
+    "duplicate": "duplicate",
+    "similar": "similar",
+    "bool": "bool()",
+    "len": "len()",
+    "count": "count()",
+    "repr": "display",
+    "aggregates": "aggregates",
+}
+
+
+@dataclass(frozen=True, slots=True)
+class FindingItem:
+    """One finding as display strings: "high · N+1", the message, code and notes."""
+
+    label: str
+    message: str
+    suggestion: str
+    notes: tuple[str, ...]
+
+
+def finding_items(profile: Profile) -> tuple[list[FindingItem], str | None]:
+    """The findings to show, worst first, and a line about those left out (or None)."""
+    findings = profile.findings
+    shown = [_item(f) for f in findings[:MAX_FINDINGS_SHOWN]]
+    rest = len(findings) - len(shown)
+    name = profile.name or "p"
+    more = f"{rest:,} more finding{'s' * (rest != 1)} in {name}.findings." if rest > 0 else None
+    return shown, more
+
+
+def _item(finding: Finding) -> FindingItem:
+    return FindingItem(
+        label=f"{finding.severity} · {KIND_LABELS.get(finding.kind, finding.kind)}",
+        message=finding.message,
+        suggestion=finding.suggestion or "",
+        notes=finding.notes,
+    )
