@@ -11,7 +11,6 @@ from pathlib import Path
 
 import nbformat
 import pytest
-from django.db import connection
 from nbclient.exceptions import CellExecutionError
 
 from tests.kernels import execute_notebook
@@ -67,18 +66,41 @@ def test_notebook_runs_top_to_bottom(path):
     assert "Traceback" not in outputs_text(notebook)
 
 
+def committed_vendors(path: Path) -> set[str]:
+    """The database vendors named in a notebook's committed profile outputs."""
+    summaries = profile_summaries(nbformat.read(path, as_version=4))
+    return {vendor for _, _, vendor in summaries if vendor}
+
+
+def database_vendor() -> str:
+    """The vendor of the test database, known before any connection opens."""
+    from django.conf import settings
+
+    engine = settings.DATABASES["default"]["ENGINE"].rsplit(".", 1)[-1]
+    return {"sqlite3": "sqlite", "postgresql": "postgresql", "mysql": "mysql"}.get(engine, engine)
+
+
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=[p.name for p in NOTEBOOKS])
-def test_query_counts_match_the_committed_outputs(path):
+def test_committed_outputs_are_profiles_made_on_sqlite(path):
     committed = profile_summaries(nbformat.read(path, as_version=4))
     assert committed, f"{path.name} has no %%orm_profile output: run `make notebooks`"
-    vendors = {vendor for _, _, vendor in committed if vendor}
-    if vendors != {connection.vendor}:
-        made_on = ", ".join(sorted(vendors))
-        pytest.skip(f"outputs made on {made_on}, tests run on {connection.vendor}")
-    rerun = profile_summaries(executed(path))
-    assert [(name, count) for name, count, _ in rerun] == [
-        (name, count) for name, count, _ in committed
-    ], f"{path.name}: query counts changed; re-run `make notebooks` if that is intended"
+    assert committed_vendors(path) == {"sqlite"}, f"{path.name}: run `make notebooks` on SQLite"
+
+
+# Query counts of prefetches and bulk writes legitimately differ by vendor (parameter limits,
+# batch sizes): the counts are compared where the outputs were made, on SQLite. On PostgreSQL
+# and MariaDB the notebooks run with their own assertions (test_notebook_runs_top_to_bottom).
+SAME_VENDOR = [p for p in NOTEBOOKS if committed_vendors(p) == {database_vendor()}]
+
+if SAME_VENDOR:
+
+    @pytest.mark.parametrize("path", SAME_VENDOR, ids=[p.name for p in SAME_VENDOR])
+    def test_query_counts_match_the_committed_outputs(path):
+        committed = profile_summaries(nbformat.read(path, as_version=4))
+        rerun = profile_summaries(executed(path))
+        assert [(name, count) for name, count, _ in rerun] == [
+            (name, count) for name, count, _ in committed
+        ], f"{path.name}: query counts changed; re-run `make notebooks` if that is intended"
 
 
 def test_summaries_are_read_from_profile_outputs_only():
