@@ -11,13 +11,13 @@ from IPython.core.error import UsageError
 from IPython.core.interactiveshell import InteractiveShell
 from IPython.core.magic import Magics, cell_magic, magics_class
 from IPython.core.magic_arguments import argument, magic_arguments, parse_argstring
-from IPython.display import display
-from traitlets import Integer
+from traitlets import Bool, Integer
 
 from kit.api import attributed_to_line, profile
 from kit.bootstrap import setup
 from kit.capture import DEFAULT_RECORD_CAP
 from kit.errors import KitUsageError
+from kit.magic_display import budget_from_args, check_args, output_options, show_outputs
 from kit.render.profile import Profile
 
 
@@ -31,6 +31,18 @@ class OrmProfile(Magics):
     record_cap = Integer(
         DEFAULT_RECORD_CAP,
         help="Full records kept per cell; past it queries are counted per fingerprint only.",
+    ).tag(config=True)
+    # What a cell shows (each also has a --no-... option); see kit.magic_display.
+    findings = Bool(True, help="Show the findings (N+1 groups, duplicates).").tag(config=True)
+    timeline = Bool(True, help="Show the timeline figure.").tag(config=True)
+    charts = Bool(True, help="Show counts and time by query shape and table.").tag(config=True)
+    table = Bool(True, help="Show the table of queries.").tag(config=True)
+    quiet = Bool(False, help="Show the summary line alone.").tag(config=True)
+    static_images = Bool(
+        True, help="Give each figure a PNG copy (kaleido + Chromium) for GitHub and nbconvert."
+    ).tag(config=True)
+    timeline_detail_limit = Integer(
+        5_000, help="Past this many queries the timeline draws time bins, not each query."
     ).tag(config=True)
 
     def __init__(self, shell: InteractiveShell | None = None, **kwargs: Any) -> None:
@@ -53,12 +65,24 @@ class OrmProfile(Magics):
         help="Profile only this database alias (repeat for several). Default: all of them.",
     )
     @argument("--rows", type=int, help="Queries to list in the table (default: max_rows).")
+    @argument("--quiet", action="store_true", help="Show the summary line alone.")
+    @argument("--no-findings", action="store_true", help="Hide the findings.")
+    @argument("--no-timeline", action="store_true", help="Hide the timeline figure.")
+    @argument("--no-charts", action="store_true", help="Hide the charts by query shape and table.")
+    @argument("--no-table", action="store_true", help="Hide the table of queries.")
+    @argument("--compare", metavar="NAME", help="Compare with the profile kept as NAME (-o NAME).")
+    @argument("--max-queries", type=int, metavar="N", help="Fail the cell past N queries.")
+    @argument(
+        "--max-duplicates", type=int, metavar="N", help="Fail the cell past N duplicate queries."
+    )
+    @argument("--no-n-plus-one", action="store_true", help="Fail the cell on any N+1 group.")
     @cell_magic
     def orm_profile(self, line: str, cell: str) -> None:
         """Run the cell and show every SQL query it sent: count, time and the line behind it.
 
         The profile is shown even when the cell raises; the exception is then raised again,
-        so a failing cell still fails the notebook.
+        so a failing cell still fails the notebook. A broken budget (--max-queries,
+        --max-duplicates, --no-n-plus-one) raises kit.BudgetExceeded after the profile.
         """
         __tracebackhide__ = True
         args = parse_argstring(self.orm_profile, line)
@@ -68,15 +92,19 @@ class OrmProfile(Magics):
             raise UsageError(f"-o/--name needs a Python variable name, not {args.name!r}.")
         if args.rows is not None and args.rows < 0:
             raise UsageError(f"--rows needs a number of 0 or more, not {args.rows}.")
+        baseline = check_args(args, self._ip.user_ns)
         try:
             setup(args.settings)
         except KitUsageError as exc:
             raise UsageError(str(exc)) from None
-        result = self._run_profiled(args, line, cell)
+        result = self._run_profiled(args, line, cell, baseline)
         if args.name:
             self._ip.user_ns[args.name] = result
+        budget_from_args(args).enforce(result)
 
-    def _run_profiled(self, args: Any, line: str, cell: str) -> Profile:
+    def _run_profiled(
+        self, args: Any, line: str, cell: str, baseline: Profile | None = None
+    ) -> Profile:
         __tracebackhide__ = True
         shell = self._ip
         # A leading newline makes the body's line numbers those of the notebook cell, whose
@@ -99,7 +127,7 @@ class OrmProfile(Magics):
             raise UsageError(str(exc)) from None
         finally:
             if result is not None:
-                display(result)
+                show_outputs(result, output_options(self, args), baseline)
         return result
 
     def _execute(

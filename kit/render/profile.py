@@ -4,9 +4,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any, Protocol
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Protocol
 
 from kit.capture.records import FingerprintCounter, QueryRecord
+
+if TYPE_CHECKING:
+    import plotly.graph_objects as go
 
 
 class RecordSource(Protocol):
@@ -115,6 +119,32 @@ class Profile:
         from kit.render.text import render_markdown
 
         return render_markdown(self)
+
+    def timeline(self, detail_limit: int = 5_000) -> go.Figure:
+        """The plotly timeline: each query a bar at its start, one row per query shape."""
+        from kit.render.timeline import render_timeline
+
+        return render_timeline(self, detail_limit=detail_limit)
+
+    def breakdown(self) -> go.Figure:
+        """The plotly bar charts of queries and time by query shape and by table."""
+        from kit.render.charts import render_breakdown
+
+        return render_breakdown(self)
+
+    def save(self, path: str | Path) -> Path:
+        """Write the profile as versioned JSON; kit.load(path) reads it back."""
+        from kit.render.export import save_profile
+
+        return save_profile(self, path)
+
+    def to_html(
+        self, path: str | Path, *, redact_params: bool = False, static_images: bool = True
+    ) -> Path:
+        """Write a standalone HTML report (tables, PNG figures, no JavaScript) to path."""
+        from kit.render.report import write_report
+
+        return write_report(self, path, redact_params=redact_params, static_images=static_images)
 
     def __getstate__(self) -> dict[str, Any]:
         if self._source is not None:
