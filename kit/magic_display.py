@@ -29,8 +29,8 @@ def check_args(args: Any, user_ns: dict[str, Any]) -> Profile | None:
     baseline = user_ns[args.compare]
     if not isinstance(baseline, Profile):
         raise UsageError(
-            f"--compare {args.compare}: {args.compare!r} is a {type(baseline).__name__}, not a "
-            f"profile; keep one with %%orm_profile -o NAME."
+            f"--compare {args.compare}: {args.compare!r} is not a profile (it is a "
+            f"{type(baseline).__name__}); keep one with %%orm_profile -o {args.compare}."
         )
     return baseline
 

@@ -45,6 +45,10 @@ def render_breakdown(
     for row in (1, 2):
         fig.update_yaxes(autorange="reversed", automargin=True, row=row, col=1)
     fig.update_traces(textangle=0, textposition="auto", cliponaxis=False)
+    # Counts are whole numbers: no "0.5 queries" tick.
+    most = max([s.count for s in best] + [t.count for t in tables] + [1])
+    for row in (1, 2):
+        fig.update_xaxes(tickformat=",d", dtick=1 if most <= 8 else None, row=row, col=1)
     fig.update_layout(
         template="plotly_white",
         title={"text": f"Where the {profile.query_count:,} queries went"},

@@ -84,11 +84,8 @@ class PngExporter:
                     job.cancel()
             except _export_errors() as exc:
                 # A hung or broken browser stays off for this process: no cell waits on it again.
-                lines = str(exc).splitlines()
-                reason = (
-                    "timed out" if isinstance(exc, FutureTimeout) else lines[0] if lines else ""
-                )
-                self.unavailable = f"PNG export failed ({reason or type(exc).__name__})"
+                timed_out = isinstance(exc, FutureTimeout)
+                self.unavailable = f"PNG export failed ({'timed out' if timed_out else _why(exc)})"
                 return None
 
     def _started(self) -> bool:
@@ -112,6 +109,15 @@ class PngExporter:
         browser = kaleido.Kaleido(path=path, mathjax=False, timeout=RENDER_TIMEOUT_S)
         self._browser = asyncio.run_coroutine_threadsafe(browser.__aenter__(), self._loop)
         return True
+
+
+def _why(exc: BaseException) -> str:
+    """The first line of an error's message (choreographer passes a tuple of lines)."""
+    first: object = exc.args[0] if exc.args else ""
+    while isinstance(first, tuple) and first:
+        first = first[0]
+    lines = str(first).strip().splitlines()
+    return lines[0][:200] if lines else type(exc).__name__
 
 
 _exporter = PngExporter()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 
 from kit.analysis.fingerprint import sql_shape
@@ -34,9 +35,11 @@ class ShapeStats:
 
     @property
     def label(self) -> str:
-        """A short name for axes and legends: "#3 SELECT auth_user"."""
-        tables = ", ".join(self.tables[:2]) + (", …" if len(self.tables) > 2 else "")
-        return f"#{self.number} {self.kind} {tables}".rstrip()
+        """A short name for axes and legends: "#3 SELECT auth_user", "#1 SELECT blog_post +2"."""
+        if not self.tables:
+            return f"#{self.number} {self.kind}"
+        more = f" +{len(self.tables) - 1}" if len(self.tables) > 1 else ""
+        return f"#{self.number} {self.kind} {main_table(self.fingerprint, self.tables)}{more}"
 
     @property
     def summary(self) -> str:
@@ -61,6 +64,17 @@ class TableStats:
     table: str
     count: int = 0
     total_ms: float = 0.0
+
+
+def main_table(fingerprint: str, tables: tuple[str, ...]) -> str:
+    """The table a statement is mainly about: the one its SQL names first."""
+    # Django's SELECT lists the model's own columns first; INSERT/UPDATE/DELETE name it first.
+
+    def position(table: str) -> int:
+        found = re.search(rf"(?<![\w.]){re.escape(table)}(?![\w])", fingerprint)
+        return found.start() if found else len(fingerprint)
+
+    return min(tables, key=position)
 
 
 def shape_stats(profile: Profile) -> list[ShapeStats]:

@@ -166,31 +166,31 @@ def _binned_trace(lane: Lane, index: int, end_ms: float) -> go.Scatter:
 
 
 def _mark_groups(fig: go.Figure, lanes: list[Lane], groups: dict[int, str]) -> None:
-    lane_of = {q.id: i for i, lane in enumerate(lanes) for q in lane.records}
-    members: dict[str, list[QueryRecord]] = {}
-    for lane in lanes:
+    """A dotted red box around each N+1 group; one label per row, at the end of its boxes."""
+    for row, lane in enumerate(lanes):
+        members: dict[str, list[QueryRecord]] = {}
         for record in lane.records:
             if record.id in groups:
                 members.setdefault(groups[record.id], []).append(record)
-    for label, records in members.items():
-        row = lane_of[records[0].id]
-        x0 = min(q.start_ms for q in records)
-        x1 = max(q.end_ms for q in records)
-        fig.add_shape(
-            type="rect",
-            x0=x0,
-            x1=x1,
-            y0=row - 0.45,
-            y1=row + 0.45,
-            line={"color": N_PLUS_ONE_COLOR, "width": 1.5, "dash": "dot"},
-            fillcolor="rgba(214,39,40,0.07)",
-            layer="below",
-        )
-        # Inside the box, at its end: above or below it would cover the neighbouring rows.
+        if not members:
+            continue
+        for records in members.values():
+            fig.add_shape(
+                type="rect",
+                x0=min(q.start_ms for q in records),
+                x1=max(q.end_ms for q in records),
+                y0=row - 0.45,
+                y1=row + 0.45,
+                line={"color": N_PLUS_ONE_COLOR, "width": 1.5, "dash": "dot"},
+                fillcolor="rgba(214,39,40,0.07)",
+                layer="below",
+            )
+        label = "; ".join(f"×{len(r):,} from {escape(k)}" for k, r in members.items())
+        # Inside the boxes, at their end: above or below would cover the neighbouring rows.
         fig.add_annotation(
-            x=x1,
+            x=max(q.end_ms for records in members.values() for q in records),
             y=row,
-            text=f"N+1 ×{len(records):,}: {escape(label)}",
+            text=f"N+1 {label}",
             showarrow=False,
             xanchor="right",
             font={"color": N_PLUS_ONE_COLOR, "size": 11},
