@@ -48,9 +48,18 @@ class Violation:
     offenders: tuple[str, ...] = ()
 
     def __str__(self) -> str:
+        one, many = _NOUNS[self.what]
+        actual = f"{self.actual:,} {one if self.actual == 1 else many}"
         if self.what == "N+1 groups":
-            return f"{self.actual:,} N+1 groups (none allowed)"
-        return f"{self.actual:,} {self.what} (max {self.limit:,})"
+            return f"{actual} (none allowed)"
+        return f"{actual} (max {self.limit:,})"
+
+
+_NOUNS = {
+    "queries": ("query", "queries"),
+    "duplicates": ("duplicate query", "duplicate queries"),
+    "N+1 groups": ("N+1 group", "N+1 groups"),
+}
 
 
 class BudgetExceeded(AssertionError):

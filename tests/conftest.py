@@ -8,6 +8,10 @@ import pytest
 from django.db import connections
 from django.db.backends.signals import connection_created
 
+# The kit's own pytest plugin (orm_budget), also registered by its pytest11 entry point when the
+# package is installed; pytest loads it once either way.
+pytest_plugins = ["kit.pytest_plugin"]
+
 
 @pytest.fixture(scope="session")
 def django_db_setup(django_db_setup: None, django_db_blocker: pytest.FixtureRequest) -> None:
