@@ -24,7 +24,7 @@ def test_bundle_with_a_png_has_no_markdown():
     data, metadata = output._repr_mimebundle_()
     assert set(data) == {PLOTLY_MIME, "image/png", "text/plain"}
     assert base64.b64decode(data["image/png"]) == b"\x89PNG fake"
-    assert metadata["image/png"] == {"width": 300, "height": 200}
+    assert metadata["image/png"] == {"width": 300, "height": 200, "needs_background": "light"}
     assert data[PLOTLY_MIME]["data"][0]["type"] == "bar"
     assert repr(output) == "text"
 

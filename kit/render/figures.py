@@ -149,7 +149,12 @@ class FigureOutput:
         if self.png is not None:
             data["image/png"] = base64.b64encode(self.png).decode("ascii")
             layout = self.figure.layout
-            metadata["image/png"] = {"width": layout.width, "height": layout.height}
+            # White plotly_white images: dark themes put them on a light background.
+            metadata["image/png"] = {
+                "width": layout.width,
+                "height": layout.height,
+                "needs_background": "light",
+            }
         else:
             # Only without a PNG: nbconvert and GitHub prefer markdown to an image.
             note = f"\n\n_Static image unavailable: {self.note}._" if self.note else ""
