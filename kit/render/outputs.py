@@ -6,7 +6,7 @@ Each part is its own notebook output, so every figure carries its own PNG or tex
 from __future__ import annotations
 
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from html import escape
 from typing import TYPE_CHECKING, Any
 
@@ -37,10 +37,10 @@ class OutputOptions:
     detail_limit: int = DETAIL_LIMIT
 
 
-def findings_lines(profile: Profile) -> list[str]:
+def findings_lines(profile: Profile, groups: dict[int, str] | None = None) -> list[str]:
     """STAND-IN for issue 3's findings display: N+1 groups and duplicates, one line each."""
-    groups = Counter(n_plus_one_groups(profile).values())
-    lines = [f"N+1: {count:,} queries from {label}" for label, count in groups.items()]
+    sizes = Counter((n_plus_one_groups(profile) if groups is None else groups).values())
+    lines = [f"N+1: {count:,} queries from {label}" for label, count in sizes.items()]
     duplicates = duplicate_count(profile)
     if duplicates:
         lines.append(f"Duplicates: {duplicates:,} queries repeat an earlier one exactly")
@@ -49,28 +49,24 @@ def findings_lines(profile: Profile) -> list[str]:
 
 @dataclass
 class SummaryOutput:
-    """The summary line, then the findings (unless hidden)."""
+    """The summary line, then the findings (none given: the summary line alone)."""
 
     profile: Profile
-    findings: bool = True
-
-    def _lines(self) -> list[str]:
-        return findings_lines(self.profile) if self.findings else []
+    findings: list[str] = field(default_factory=list)
 
     def _repr_html_(self) -> str:
         html = f"<p><strong>{escape(summary_line(self.profile))}</strong></p>"
-        items = "".join(f"<li>{escape(line)}</li>" for line in self._lines())
+        items = "".join(f"<li>{escape(line)}</li>" for line in self.findings)
         return html + (f"<ul>{items}</ul>" if items else "")
 
     def _repr_markdown_(self) -> str:
         lines = [f"**{summary_line(self.profile)}**"]
-        findings = self._lines()
-        if findings:
-            lines += ["", *(f"- {line}" for line in findings)]
+        if self.findings:
+            lines += ["", *(f"- {line}" for line in self.findings)]
         return "\n".join(lines)
 
     def __repr__(self) -> str:
-        return "\n".join([summary_line(self.profile), *self._lines()])
+        return "\n".join([summary_line(self.profile), *self.findings])
 
 
 @dataclass
@@ -101,18 +97,14 @@ def timeline_output(
 ) -> FigureOutput:
     """The timeline figure with its PNG copy or its text rendering."""
     from kit.render.figures import figure_output
-    from kit.render.textcharts import timeline_markdown, timeline_text
+    from kit.render.textcharts import timeline_text
     from kit.render.timeline import render_timeline
 
     figure = render_timeline(
         profile, detail_limit=options.detail_limit, shapes=shapes, groups=groups
     )
-    return figure_output(
-        figure,
-        timeline_text(profile, shapes, groups),
-        timeline_markdown(profile, shapes, groups),
-        static_image=options.static_images,
-    )
+    text = timeline_text(profile, shapes, groups)
+    return figure_output(figure, text, f"```text\n{text}\n```", static_image=options.static_images)
 
 
 def breakdown_output(
@@ -140,17 +132,19 @@ def profile_outputs(
     from kit.render.shapes import shape_stats
 
     if options.quiet:
-        parts: list[Any] = [SummaryOutput(profile, findings=False)]
+        parts: list[Any] = [SummaryOutput(profile)]
         if comparison is not None:
             parts += comparison.outputs(chart=False)
         return parts
-    parts = [SummaryOutput(profile, findings=options.findings)]
+    groups = n_plus_one_groups(profile)
+    findings = findings_lines(profile, groups) if options.findings else []
+    parts = [SummaryOutput(profile, findings)]
     if comparison is not None:
         parts += comparison.outputs(static_images=options.static_images)
     has_queries = bool(profile.query_count)
     shapes = shape_stats(profile) if has_queries else []
     if options.timeline and profile.queries:
-        parts.append(timeline_output(profile, shapes, n_plus_one_groups(profile), options))
+        parts.append(timeline_output(profile, shapes, groups, options))
     if options.charts and has_queries:
         parts.append(breakdown_output(profile, shapes, options))
     if options.table and has_queries:

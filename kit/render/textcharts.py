@@ -58,11 +58,6 @@ def timeline_text(profile: Profile, shapes: list[ShapeStats], groups: dict[int, 
     return "\n".join(lines)
 
 
-def timeline_markdown(profile: Profile, shapes: list[ShapeStats], groups: dict[int, str]) -> str:
-    """The text timeline in a markdown code block (GitHub, nbconvert)."""
-    return f"```text\n{timeline_text(profile, shapes, groups)}\n```"
-
-
 def _shape_rows(shapes: list[ShapeStats]) -> list[tuple[str, ...]]:
     return [
         (
