@@ -50,5 +50,7 @@ def ip_shell():
     config.HistoryManager.hist_file = ":memory:"
     shell = InteractiveShell.instance(config=config)
     shell.run_line_magic("load_ext", "kit")
+    # PNG copies cost ~0.3 s a figure: tests that check them turn them on (static_images).
+    shell.run_line_magic("config", "OrmProfile.static_images = False")
     yield shell
     shell.run_line_magic("unload_ext", "kit")

@@ -41,6 +41,14 @@ def kind(output) -> str:
 
 
 @pytest.fixture
+def static_images(ip_shell):
+    """PNG copies on, as by default (the test shell turns them off for speed)."""
+    ip_shell.run_line_magic("config", "OrmProfile.static_images = True")
+    yield
+    ip_shell.run_line_magic("config", "OrmProfile.static_images = False")
+
+
+@pytest.fixture
 def no_browser(monkeypatch):
     """PNG export as on a machine without Chromium."""
     monkeypatch.setattr(figures, "find_browser", lambda: None)
@@ -59,7 +67,9 @@ def test_parts_come_in_order_summary_findings_timeline_charts_table(ip_shell, no
     assert "4: names = [post.author.username for post in posts]" in outputs[3].data["text/html"]
 
 
-def test_without_a_browser_each_figure_falls_back_to_text_never_an_error(ip_shell, no_browser):
+def test_without_a_browser_each_figure_falls_back_to_text_never_an_error(
+    ip_shell, static_images, no_browser
+):
     for output in run(ip_shell)[1:3]:
         assert "image/png" not in output.data
         markdown = output.data["text/markdown"]
@@ -71,7 +81,7 @@ def test_without_a_browser_each_figure_falls_back_to_text_never_an_error(ip_shel
     find_browser() is None and os.environ.get("KIT_REQUIRE_SERVERS") != "1",
     reason="no Chromium-family browser for kaleido (apt install chromium)",
 )
-def test_with_chromium_each_figure_carries_a_png_and_its_plotly_json(ip_shell):
+def test_with_chromium_each_figure_carries_a_png_and_its_plotly_json(ip_shell, static_images):
     outputs = run(ip_shell)
     for output in outputs[1:3]:
         png = base64.b64decode(output.data["image/png"])
