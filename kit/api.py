@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime
+from pathlib import Path
 from time import perf_counter
 
 from kit.analysis.fingerprint import fingerprint
@@ -82,3 +83,21 @@ def attributed_to_line(result: Profile, line: int) -> Iterator[None]:
         yield
     finally:
         recorder.fallback_line = None
+
+
+def load(path: str | Path) -> Profile:
+    """Read a profile saved with p.save(path); refuses unknown formats and versions."""
+    from kit.render.export import load_profile
+
+    return load_profile(path)
+
+
+def report(
+    result: Profile,
+    path: str | Path,
+    *,
+    redact_params: bool = False,
+    static_images: bool = True,
+) -> Path:
+    """Write a standalone HTML report of a profile (same as p.to_html(path, ...))."""
+    return result.to_html(path, redact_params=redact_params, static_images=static_images)

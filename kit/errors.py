@@ -13,3 +13,7 @@ class DjangoSetupError(KitUsageError):
 
 class UnknownAliasError(KitUsageError, ValueError):
     """A database alias that is not in settings.DATABASES."""
+
+
+class ProfileFormatError(KitUsageError, ValueError):
+    """A saved profile file that is not one the kit can read (unknown format or version)."""

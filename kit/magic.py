@@ -11,7 +11,6 @@ from IPython.core.error import UsageError
 from IPython.core.interactiveshell import InteractiveShell
 from IPython.core.magic import Magics, cell_magic, line_magic, magics_class
 from IPython.core.magic_arguments import argument, magic_arguments, parse_argstring
-from IPython.display import display
 from traitlets import Bool, Integer
 
 from kit.analysis.groups import DEFAULT_THRESHOLD
@@ -20,7 +19,8 @@ from kit.bootstrap import setup
 from kit.capture import DEFAULT_RECORD_CAP
 from kit.errors import KitUsageError
 from kit.explain import MODES
-from kit.magic_explain import explain_expression, explain_options, parse_line, show_plans
+from kit.magic_display import budget_from_args, check_args, output_options, show_outputs
+from kit.magic_explain import explain_expression, explain_options, parse_line
 from kit.render.profile import Profile
 
 
@@ -49,8 +49,19 @@ class OrmProfile(Magics):
     explain_min_loops = Integer(
         1_000, min=0, help="Plan findings: a nested loop's inner side running this often."
     ).tag(config=True)
+    # What a cell shows (each also has a --no-... option); see kit.magic_display.
+    findings = Bool(True, help="Show the findings (N+1 groups, duplicates).").tag(config=True)
+    timeline = Bool(True, help="Show the timeline figure.").tag(config=True)
+    charts = Bool(True, help="Show counts and time by query shape and table.").tag(config=True)
+    table = Bool(True, help="Show the table of queries.").tag(config=True)
+    quiet = Bool(False, help="Show the summary line alone.").tag(config=True)
     static_images = Bool(
-        True, help="Give plan figures a PNG for viewers without JavaScript (kaleido, ~2 s)."
+        True,
+        help="Give each figure (timeline, charts, plans) a PNG copy for GitHub and nbconvert "
+        "(kaleido + Chromium, about 2 s a figure).",
+    ).tag(config=True)
+    timeline_detail_limit = Integer(
+        5_000, help="Past this many queries the timeline draws time bins, not each query."
     ).tag(config=True)
 
     def __init__(self, shell: InteractiveShell | None = None, **kwargs: Any) -> None:
@@ -87,6 +98,17 @@ class OrmProfile(Magics):
         help="After the cell, EXPLAIN each query shape once (its slowest run): plain; analyze "
         "adds actual rows and times (SELECT only, rolled back); whatif tries suggested indexes.",
     )
+    @argument("--quiet", action="store_true", help="Show the summary line alone.")
+    @argument("--no-findings", action="store_true", help="Hide the findings.")
+    @argument("--no-timeline", action="store_true", help="Hide the timeline figure.")
+    @argument("--no-charts", action="store_true", help="Hide the charts by query shape and table.")
+    @argument("--no-table", action="store_true", help="Hide the table of queries.")
+    @argument("--compare", metavar="NAME", help="Compare with the profile kept as NAME (-o NAME).")
+    @argument("--max-queries", type=int, metavar="N", help="Fail the cell past N queries.")
+    @argument(
+        "--max-duplicates", type=int, metavar="N", help="Fail the cell past N duplicate queries."
+    )
+    @argument("--no-n-plus-one", action="store_true", help="Fail the cell on any N+1 group.")
     @cell_magic
     def orm_profile(self, line: str, cell: str) -> None:
         """Run the cell and show every SQL query it sent: count, time and the line behind it.
@@ -95,7 +117,8 @@ class OrmProfile(Magics):
         them, querysets loaded only to test or count them, repeated queries.
 
         The profile is shown even when the cell raises; the exception is then raised again,
-        so a failing cell still fails the notebook.
+        so a failing cell still fails the notebook. A broken budget (--max-queries,
+        --max-duplicates, --no-n-plus-one) raises kit.BudgetExceeded after the profile.
         """
         __tracebackhide__ = True
         args = parse_argstring(self.orm_profile, line)
@@ -107,13 +130,17 @@ class OrmProfile(Magics):
             raise UsageError(f"--rows needs a number of 0 or more, not {args.rows}.")
         if args.threshold is not None and args.threshold < 2:
             raise UsageError(f"--threshold needs a number of 2 or more, not {args.threshold}.")
+        baseline = check_args(args, self._ip.user_ns)
         try:
             setup(args.settings)
         except KitUsageError as exc:
             raise UsageError(str(exc)) from None
-        self._run_profiled(args, line, cell)
+        result = self._run_profiled(args, line, cell, baseline)
+        budget_from_args(args).enforce(result)
 
-    def _run_profiled(self, args: Any, line: str, cell: str) -> Profile:
+    def _run_profiled(
+        self, args: Any, line: str, cell: str, baseline: Profile | None = None
+    ) -> Profile:
         __tracebackhide__ = True
         shell = self._ip
         # A leading newline makes the body's line numbers those of the notebook cell, whose
@@ -140,8 +167,7 @@ class OrmProfile(Magics):
         finally:
             # Shown and kept even when the cell raised: the partial profile says how far it got.
             if result is not None:
-                display(result)
-                show_plans(result, self.static_images)
+                show_outputs(result, output_options(self, args), baseline)
                 if args.name:
                     shell.user_ns[args.name] = result
         return result

@@ -59,10 +59,3 @@ def explain_expression(
         result = with_whatifs(result, options)
     display(PlanFigure.of([result], static_image))
     return PlanReport([result])
-
-
-def show_plans(profile: Any, static_image: bool = True) -> None:
-    """Display the profile's plan figure, when it has plans."""
-    figure = profile.plan_figure(static_image)
-    if figure is not None:
-        display(figure)

@@ -10,6 +10,10 @@ from django.db.backends.signals import connection_created
 
 from tests.ci_policy import pytest_runtest_makereport  # noqa: F401 - the hook: no skip in CI
 
+# The kit's own pytest plugin (orm_budget), also registered by its pytest11 entry point when the
+# package is installed; pytest loads it once either way.
+pytest_plugins = ["kit.pytest_plugin"]
+
 
 @pytest.fixture(scope="session")
 def django_db_setup(django_db_setup: None, django_db_blocker: pytest.FixtureRequest) -> None:
@@ -52,5 +56,7 @@ def ip_shell():
     config.HistoryManager.hist_file = ":memory:"
     shell = InteractiveShell.instance(config=config)
     shell.run_line_magic("load_ext", "kit")
+    # PNG copies cost ~0.3 s a figure: tests that check them turn them on (static_images).
+    shell.run_line_magic("config", "OrmProfile.static_images = False")
     yield shell
     shell.run_line_magic("unload_ext", "kit")

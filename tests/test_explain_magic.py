@@ -76,19 +76,19 @@ def test_plans_is_an_empty_list_without_explain(ip_shell):
     result, captured = run(ip_shell, "%%orm_profile -o p\n" + REPEATED)
     result.raise_error()
     assert ip_shell.user_ns["p"].plans == [] and ip_shell.user_ns["p"].explain_errors == []
-    assert len(captured.outputs) == 1
-    assert "Query plans" not in captured.outputs[0].data["text/html"]
+    html = [output.data.get("text/html", "") for output in captured.outputs]
+    assert len(html) == 4  # summary, timeline, charts, table: no plan report, no plan figure
+    assert not any("Query plans" in text for text in html)
 
 
 def test_output_has_a_plain_html_plan_section_and_the_figure(ip_shell):
     result, captured = run(ip_shell, "%%orm_profile --explain\n" + REPEATED)
     result.raise_error()
-    profile_output, figure_output = captured.outputs
-    html = profile_output.data["text/html"]
+    *_, plans_output, figure_output = captured.outputs  # after the profile's own outputs
+    html = plans_output.data["text/html"]
     assert "<h4>Query plans</h4>" in html and "<pre>" in html and "Plan 2 of 2" in html
     assert "<script" not in html and "style=" not in html
-    assert "Plan 1 of 2" in profile_output.data["text/plain"]
-    assert "```text" in profile_output.data["text/markdown"]
+    assert "Plan 1 of 2" in plans_output.data["text/plain"]
     data = figure_output.data
     assert {"application/vnd.plotly.v1+json", "text/html", "text/plain"} <= set(data)
     assert "image/png" not in data  # OrmProfile.static_images = False
@@ -105,7 +105,7 @@ def test_findings_appear_in_the_html_list(ip_shell):
     result.raise_error()
     (plan,) = ip_shell.user_ns["p"].plans
     assert plan.findings, plan
-    html = captured.outputs[0].data["text/html"]
+    html = captured.outputs[-2].data["text/html"]
     assert "<ul><li>" in html and plan.findings[0].kind in html
 
 
@@ -247,9 +247,10 @@ def test_a_failing_cell_is_explained_but_an_interrupted_one_is_not(ip_shell):
     cell += "Post.objects.count()\n"
     result, captured = run(ip_shell, cell + "1 / 0\n")
     assert isinstance(result.error_in_exec, ZeroDivisionError)
-    html = captured.outputs[0].data["text/html"]
+    html = "".join(o.data.get("text/html", "") for o in captured.outputs)
     assert "stopped by ZeroDivisionError" in html and "Plan 1 of 1" in html
     result, captured = run(ip_shell, cell + "raise KeyboardInterrupt\n")
     assert isinstance(result.error_in_exec, KeyboardInterrupt)
-    (only,) = captured.outputs  # the profile, and no plan figure
-    assert "1 query" in only.data["text/html"] and "Query plans" not in only.data["text/html"]
+    html = "".join(o.data.get("text/html", "") for o in captured.outputs)
+    assert "1 query" in html and "Query plans" not in html  # the profile, and no plan at all
+    assert not any("Plan 1" in o.data.get("text/plain", "") for o in captured.outputs)

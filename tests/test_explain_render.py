@@ -206,16 +206,16 @@ def test_figure_output_carries_json_html_text_and_a_png_when_possible(monkeypatc
 
 
 def test_no_png_without_a_browser(monkeypatch):
-    figures._kaleido_works.cache_clear()
+    from kit.render import figures as outputs
 
-    def no_browser(*args: Any, **kwargs: Any) -> bytes:
-        raise RuntimeError("Kaleido requires Google Chrome to be installed.")
-
-    monkeypatch.setattr(figures.go.Figure, "to_image", no_browser)
+    monkeypatch.setattr(outputs, "_exporter", outputs.PngExporter())
+    monkeypatch.setenv("BROWSER_PATH", "/nonexistent/chromium")
+    outputs.find_browser.cache_clear()
     try:
         assert figures.static_png(plan_figure(three_plans())) is None
+        assert "no Chromium-family browser" in (outputs.png_exporter().unavailable or "")
     finally:
-        figures._kaleido_works.cache_clear()
+        outputs.find_browser.cache_clear()
 
 
 def test_a_figure_needs_a_plan():

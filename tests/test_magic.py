@@ -25,6 +25,11 @@ def html_outputs(captured) -> list[str]:
     return [o.data["text/html"] for o in captured.outputs if "text/html" in o.data]
 
 
+def all_html(captured) -> str:
+    """The HTML of every output (summary, table...) together."""
+    return "".join(html_outputs(captured))
+
+
 def test_profile_shows_count_times_and_the_line_of_each_query(ip_shell):
     cell = (
         "%%orm_profile -o prof\n"
@@ -38,7 +43,7 @@ def test_profile_shows_count_times_and_the_line_of_each_query(ip_shell):
     assert isinstance(prof, Profile)
     assert prof.query_count == 5
     assert [q.line for q in prof.queries] == [3, 4, 4, 4, 4]
-    (html,) = html_outputs(captured)
+    html = all_html(captured)
     assert "5 queries" in html and "ms in the database" in html and "ms wall time" in html
     assert "4: names = [post.author.username for post in posts]" in html
     assert "blog_post" in html and "auth_user" in html
@@ -83,7 +88,7 @@ def test_cell_exception_is_reraised_after_the_partial_profile(ip_shell):
     ip_shell.user_ns.pop("partial", None)
     result, captured = run(ip_shell, cell)
     assert isinstance(result.error_in_exec, ZeroDivisionError)
-    (html,) = html_outputs(captured)
+    html = all_html(captured)
     assert "1 query" in html and "stopped by ZeroDivisionError" in html
     assert ip_shell.user_ns["partial"].query_count == 1
     assert connection.execute_wrappers == []
@@ -123,7 +128,7 @@ def test_rows_option_and_config_limit_the_table(ip_shell):
             "%%orm_profile\nfor pk in range(1, 6):\n    Post.objects.filter(pk=pk).exists()\n",
         )
         result.raise_error()
-        (html,) = html_outputs(captured)
+        html = all_html(captured)
         assert html.count("<tr>") == 1 + 2  # header + two queries
         assert "Showing 2 of 5 queries" in html
     finally:
@@ -133,13 +138,13 @@ def test_rows_option_and_config_limit_the_table(ip_shell):
         "%%orm_profile --rows 1\n"
         "for pk in range(1, 4):\n    Post.objects.filter(pk=pk).exists()\n",
     )
-    (html,) = html_outputs(captured)
+    html = all_html(captured)
     assert "Showing 1 of 3 queries" in html
 
 
 def test_output_reads_as_text_too(ip_shell):
     _, captured = run(ip_shell, "%%orm_profile\nPost.objects.count()\n")
-    (output,) = [o for o in captured.outputs if "text/html" in o.data]
+    output = captured.outputs[0]  # the summary comes first
     assert output.data["text/plain"].startswith("1 query · ")
     assert output.data["text/markdown"].startswith("**1 query · ")
 
@@ -172,7 +177,7 @@ PART1_FIX = (
 def test_findings_list_comes_above_the_query_table_and_into_p_findings(ip_shell):
     result, captured = run(ip_shell, PART1_CELL.format(options=""))
     result.raise_error()
-    (html,) = html_outputs(captured)
+    html = all_html(captured)  # the summary with its findings comes first, the table last
     assert html.index("Findings, worst first:") < html.index("<ul>") < html.index("<table>")
     assert f"<pre><code>{PART1_FIX}</code></pre>" in html
     assert "Post.author (foreign key)" in html and "Comment.user (foreign key)" in html
@@ -182,13 +187,13 @@ def test_findings_list_comes_above_the_query_table_and_into_p_findings(ip_shell)
     assert finding.line == 3
     assert finding.message.startswith("N+1: ") and "queryset of line 3" in finding.message
     assert finding.suggestion == PART1_FIX.replace("&#x27;", "'")
-    (output,) = [o for o in captured.outputs if "text/html" in o.data]
-    text, markdown = output.data["text/plain"], output.data["text/markdown"]
+    summary = captured.outputs[0]
+    text, markdown = summary.data["text/plain"], summary.data["text/markdown"]
     assert text.splitlines()[1] == "Findings, worst first:"
     assert text.splitlines()[2].startswith("- [high · N+1] N+1: ")
     assert "- **high · N+1**: N+1: " in markdown
     assert f"`{finding.suggestion}`" in markdown
-    assert markdown.index("- **high") < markdown.index("| # |")
+    assert "| # |" in captured.outputs[-1].data["text/markdown"]  # the table comes last
 
 
 def n_plus_one_relations(shell) -> list[str]:

@@ -8,7 +8,7 @@ from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
 # conda-forge names that differ from PyPI's.
-CONDA_NAMES = {"redis": "redis-py"}
+CONDA_NAMES = {"redis": "redis-py", "kaleido": "python-kaleido"}
 
 
 def _name(requirement: str) -> str:

@@ -27,7 +27,7 @@ def model_tables() -> dict[str, Any]:
     in the concrete model's Meta, so it wins.
     """
     models = apps.get_models(include_auto_created=True)
-    ranked = sorted(models, key=lambda m: (m._meta.proxy or not m._meta.managed))
+    ranked = sorted(models, key=lambda m: m._meta.proxy or not m._meta.managed)
     tables: dict[str, Any] = {}
     for model in ranked:
         tables.setdefault(model._meta.db_table, model)

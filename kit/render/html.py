@@ -74,3 +74,13 @@ def render_html(profile: Profile) -> str:
         parts.append(f"<p><em>{escape(footer)}</em></p>")
     parts.append(plans_html(profile.plans, profile.explain_errors))
     return "<div>" + "".join(parts) + "</div>"
+
+
+def render_table_section_html(profile: Profile) -> str:
+    """The query table and what it leaves out, without the summary (the magic shows that first)."""
+    rows = query_rows(profile)
+    parts = [render_queries_table(rows)] if rows else []
+    footer = footer_line(profile, len(rows))
+    if footer:
+        parts.append(f"<p><em>{escape(footer)}</em></p>")
+    return "<div>" + "".join(parts) + "</div>"

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from functools import lru_cache
 from typing import Any
 
 import plotly.graph_objects as go
 
 from kit.explain.plan import Plan, PlanNode
+from kit.render.figures import png_exporter
 from kit.render.plans import node_numbers, plans_text
 from kit.render.sqltext import summarize_sql
 
@@ -24,7 +24,6 @@ _CATEGORY_COLOURS = {
 }
 _FINDING_COLOURS = {"warning": "#e6550d", "info": "#fdae6b"}
 _OTHER_COLOUR = "#f0f0f0"
-_KALEIDO_ERRORS = (ValueError, RuntimeError, ImportError, OSError)
 
 
 def size_metric(plan: Plan) -> str:
@@ -159,21 +158,9 @@ class PlanFigure:
         return bundle
 
 
-@lru_cache(maxsize=1)
-def _kaleido_works() -> bool:
-    """Whether kaleido finds a browser to draw with (asked once per process)."""
-    try:
-        go.Figure().to_image(format="png", width=10, height=10)
-    except _KALEIDO_ERRORS:
-        return False
-    return True
-
-
 def static_png(figure: go.Figure) -> bytes | None:
-    """A PNG of the figure for viewers that run no JavaScript, or None without kaleido."""
-    if not _kaleido_works():
-        return None
-    try:
-        return figure.to_image(format="png")
-    except _KALEIDO_ERRORS:
-        return None
+    """A PNG of the figure for viewers that run no JavaScript, or None without a browser.
+
+    The same exporter as every other figure: one headless Chromium per kernel.
+    """
+    return png_exporter().to_png(figure)

@@ -6,6 +6,7 @@ import linecache
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
+from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
 from kit.analysis.findings import Finding
@@ -18,6 +19,7 @@ from kit.explain.plan import ExplainError, Plan
 
 if TYPE_CHECKING:
     import pandas as pd
+    import plotly.graph_objects as go
 
 
 class RecordSource(Protocol):
@@ -61,6 +63,32 @@ class Profile:
     # Filled after the block when EXPLAIN was asked for (kit.profile(explain=...), --explain).
     plans: list[Plan] = field(default_factory=list, repr=False)
     explain_errors: list[ExplainError] = field(default_factory=list, repr=False)
+
+    @classmethod
+    def of_records(
+        cls,
+        records: list[QueryRecord],
+        *,
+        started_at: datetime,
+        wall_time_ms: float,
+        query_count: int | None = None,
+        db_time_ms: float | None = None,
+        counters: list[FingerprintCounter] | None = None,
+        **fields: Any,
+    ) -> Profile:
+        """A finished profile of records made elsewhere: a saved file, a test, a benchmark.
+
+        query_count and db_time_ms default to the records' own (no counters past a cap).
+        """
+        profile = cls(started_at=started_at, **fields)
+        profile._frozen_queries = lambda: records
+        profile._query_count = len(records) if query_count is None else query_count
+        profile._db_time_ms = (
+            sum(r.duration_ms for r in records) if db_time_ms is None else db_time_ms
+        )
+        profile._wall_time_ms = wall_time_ms
+        profile._counters = list(counters or [])
+        return profile
 
     def finish(self, wall_time_ms: float, error: str | None = None) -> None:
         """Freeze the numbers: the block is over."""
@@ -213,6 +241,32 @@ class Profile:
         from kit.render.text import render_markdown
 
         return render_markdown(self)
+
+    def timeline(self, detail_limit: int = 5_000) -> go.Figure:
+        """The plotly timeline: each query a bar at its start, one row per query shape."""
+        from kit.render.timeline import render_timeline
+
+        return render_timeline(self, detail_limit=detail_limit)
+
+    def breakdown(self) -> go.Figure:
+        """The plotly bar charts of queries and time by query shape and by table."""
+        from kit.render.charts import render_breakdown
+
+        return render_breakdown(self)
+
+    def save(self, path: str | Path) -> Path:
+        """Write the profile as versioned JSON; kit.load(path) reads it back."""
+        from kit.render.export import save_profile
+
+        return save_profile(self, path)
+
+    def to_html(
+        self, path: str | Path, *, redact_params: bool = False, static_images: bool = True
+    ) -> Path:
+        """Write a standalone HTML report (tables, PNG figures, no JavaScript) to path."""
+        from kit.render.report import write_report
+
+        return write_report(self, path, redact_params=redact_params, static_images=static_images)
 
     def __getstate__(self) -> dict[str, Any]:
         if self._source is not None:

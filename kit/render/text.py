@@ -5,14 +5,15 @@ from __future__ import annotations
 from kit.render.findings import finding_items
 from kit.render.plans import plans_text
 from kit.render.profile import Profile
-from kit.render.rows import footer_line, query_rows, summary_line
+from kit.render.rows import QueryRow, footer_line, query_rows, summary_line
 
 
 def _fit(text: str, width: int) -> str:
     return text if len(text) <= width else text[: width - 1] + "…"
 
 
-def _findings_text(profile: Profile) -> list[str]:
+def findings_text(profile: Profile) -> list[str]:
+    """The findings as text lines, worst first, each with its code to paste (none: [])."""
     items, more = finding_items(profile)
     if not items:
         return []
@@ -27,19 +28,23 @@ def _findings_text(profile: Profile) -> list[str]:
     return lines
 
 
+def queries_table_text(rows: list[QueryRow]) -> list[str]:
+    """The queries as fixed-width lines: header, then one line per query."""
+    if not rows:
+        return []
+    header = ("#", "start ms", "ms", "line", "SQL")
+    cells = [
+        (r.number, r.start_ms, r.duration_ms, _fit(r.line, 40), _fit(r.sql, 100)) for r in rows
+    ]
+    widths = [max(len(h), *(len(c[i]) for c in cells)) for i, h in enumerate(header)]
+    fmt = "  ".join(f"{{:{'>' if i < 3 else '<'}{w}}}" for i, w in enumerate(widths))
+    return [fmt.format(*header).rstrip()] + [fmt.format(*c).rstrip() for c in cells]
+
+
 def render_text(profile: Profile) -> str:
     """The summary line, the findings and a fixed-width table of the queries."""
     rows = query_rows(profile)
-    lines = [summary_line(profile), *_findings_text(profile)]
-    if rows:
-        header = ("#", "start ms", "ms", "line", "SQL")
-        cells = [
-            (r.number, r.start_ms, r.duration_ms, _fit(r.line, 40), _fit(r.sql, 100)) for r in rows
-        ]
-        widths = [max(len(h), *(len(c[i]) for c in cells)) for i, h in enumerate(header)]
-        fmt = "  ".join(f"{{:{'>' if i < 3 else '<'}{w}}}" for i, w in enumerate(widths))
-        lines.append(fmt.format(*header).rstrip())
-        lines.extend(fmt.format(*c).rstrip() for c in cells)
+    lines = [summary_line(profile), *findings_text(profile), *queries_table_text(rows)]
     footer = footer_line(profile, len(rows))
     if footer:
         lines.append(footer)
@@ -58,25 +63,36 @@ def _code(text: str) -> str:
     return f"`` {text} ``" if "`" in text else f"`{text}`"
 
 
-def render_markdown(profile: Profile) -> str:
-    """The summary in bold, a list of findings and a markdown table of the queries."""
-    rows = query_rows(profile)
-    out = [f"**{_md(summary_line(profile))}**", ""]
+def findings_markdown(profile: Profile) -> list[str]:
+    """The findings as a markdown list and a blank line after it (none: [])."""
     items, more = finding_items(profile)
+    out = []
     for item in items:
         code = f" {_code(item.suggestion)}" if item.suggestion else ""
         notes = "".join(f" _({_md(note)})_" for note in item.notes)
         out.append(f"- **{_md(item.label)}**: {_md(item.message)}{code}{notes}")
     if more:
         out.append(f"- _{_md(more)}_")
-    if items:
-        out.append("")
-    if rows:
-        out += ["| # | start ms | ms | line | SQL |", "|--:|--:|--:|:--|:--|"]
-        out += [
-            f"| {r.number} | {r.start_ms} | {r.duration_ms} | {_md(r.line)} | `{_md(r.sql)}` |"
-            for r in rows
-        ]
+    return [*out, ""] if out else []
+
+
+def queries_table_markdown(rows: list[QueryRow]) -> list[str]:
+    """The queries as markdown table lines (none when there are no rows)."""
+    if not rows:
+        return []
+    out = ["| # | start ms | ms | line | SQL |", "|--:|--:|--:|:--|:--|"]
+    out += [
+        f"| {r.number} | {r.start_ms} | {r.duration_ms} | {_md(r.line)} | `{_md(r.sql)}` |"
+        for r in rows
+    ]
+    return out
+
+
+def render_markdown(profile: Profile) -> str:
+    """The summary in bold, a list of findings and a markdown table of the queries."""
+    rows = query_rows(profile)
+    out = [f"**{_md(summary_line(profile))}**", "", *findings_markdown(profile)]
+    out += queries_table_markdown(rows)
     footer = footer_line(profile, len(rows))
     if footer:
         out += ["", f"_{_md(footer)}_"]

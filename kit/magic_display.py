@@ -1,0 +1,62 @@
+"""%%orm_profile's output options, comparison and budget, from its arguments and %config."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from IPython.core.error import UsageError
+from IPython.display import display
+
+from kit.budgets import Budget
+from kit.render.outputs import OutputOptions, profile_outputs
+from kit.render.profile import Profile
+
+
+def check_args(args: Any, user_ns: dict[str, Any]) -> Profile | None:
+    """Check the output, budget and --compare options before the cell runs; the baseline."""
+    for option in ("max_queries", "max_duplicates"):
+        value = getattr(args, option)
+        if value is not None and value < 0:
+            flag = "--" + option.replace("_", "-")
+            raise UsageError(f"{flag} needs a number of 0 or more, not {value}.")
+    if args.compare is None:
+        return None
+    if args.compare not in user_ns:
+        raise UsageError(
+            f"--compare {args.compare}: no profile named {args.compare!r} in this notebook; "
+            f"keep one first with %%orm_profile -o {args.compare}."
+        )
+    baseline = user_ns[args.compare]
+    if not isinstance(baseline, Profile):
+        raise UsageError(
+            f"--compare {args.compare}: {args.compare!r} is not a profile (it is a "
+            f"{type(baseline).__name__}); keep one with %%orm_profile -o {args.compare}."
+        )
+    return baseline
+
+
+def output_options(config: Any, args: Any) -> OutputOptions:
+    """The parts to show: the %config defaults (OrmProfile traits), less what the options hide."""
+    return OutputOptions(
+        findings=config.findings and not args.no_findings,
+        timeline=config.timeline and not args.no_timeline,
+        charts=config.charts and not args.no_charts,
+        table=config.table and not args.no_table,
+        quiet=config.quiet or args.quiet,
+        static_images=config.static_images,
+        detail_limit=config.timeline_detail_limit,
+    )
+
+
+def budget_from_args(args: Any) -> Budget:
+    """The budget the options set (unchecked numbers stay None)."""
+    return Budget(args.max_queries, args.max_duplicates, n_plus_one=not args.no_n_plus_one)
+
+
+def show_outputs(result: Profile, options: OutputOptions, baseline: Profile | None) -> None:
+    """Display the profile's parts, each as its own output, compared with baseline if given."""
+    from kit.render.compare import Comparison
+
+    comparison = Comparison(baseline, result) if baseline is not None else None
+    for part in profile_outputs(result, options, comparison):
+        display(part)

@@ -1,0 +1,113 @@
+"""Bar charts: how many queries and how much database time, by query shape and by table."""
+
+from __future__ import annotations
+
+from html import escape
+
+import plotly.graph_objects as go
+from plotly.subplots import make_subplots
+
+from kit.render.profile import Profile
+from kit.render.shapes import ShapeStats, TableStats, shape_stats, table_stats
+
+TOP = 10
+TABLE_COLOR = "#607d8b"
+
+
+def top_shapes(shapes: list[ShapeStats], top: int = TOP) -> list[ShapeStats]:
+    """The shapes that took most database time, most first."""
+    return sorted(shapes, key=lambda s: (-s.total_ms, -s.count, s.number))[:top]
+
+
+def render_breakdown(
+    profile: Profile, *, shapes: list[ShapeStats] | None = None, top: int = TOP
+) -> go.Figure:
+    """A 2x2 figure: queries and ms by shape (top rows), queries and ms by table (bottom)."""
+    shapes = shape_stats(profile) if shapes is None else shapes
+    best = top_shapes(shapes, top)
+    tables = table_stats(shapes)[:top]
+    fig = make_subplots(
+        rows=2,
+        cols=2,
+        shared_yaxes=True,
+        horizontal_spacing=0.04,
+        vertical_spacing=0.18,
+        row_heights=[max(len(best), 1), max(len(tables), 1)],
+        subplot_titles=(
+            "queries by shape",
+            "ms in the database by shape",
+            "queries by table",
+            "ms in the database by table",
+        ),
+    )
+    _shape_bars(fig, best)
+    _table_bars(fig, tables)
+    for row in (1, 2):
+        fig.update_yaxes(autorange="reversed", automargin=True, row=row, col=1)
+    fig.update_traces(textangle=0, textposition="auto", cliponaxis=False)
+    # Counts are whole numbers: no "0.5 queries" tick.
+    most = max([s.count for s in best] + [t.count for t in tables] + [1])
+    for row in (1, 2):
+        fig.update_xaxes(tickformat=",d", dtick=1 if most <= 8 else None, row=row, col=1)
+    fig.update_layout(
+        template="plotly_white",
+        title={"text": f"Where the {profile.query_count:,} queries went"},
+        height=170 + 24 * (max(len(best), 1) + max(len(tables), 1)),
+        width=960,
+        margin={"l": 10, "r": 30, "t": 90, "b": 30},
+        showlegend=False,
+        bargap=0.25,
+    )
+    return fig
+
+
+def _shape_bars(fig: go.Figure, shapes: list[ShapeStats]) -> None:
+    labels = [s.label for s in shapes]
+    colors = [s.color for s in shapes]
+    hover = ["<br>".join(escape(s.summary[i : i + 90]) for i in range(0, 270, 90)) for s in shapes]
+    common = {"y": labels, "orientation": "h", "marker": {"color": colors}, "customdata": hover}
+    fig.add_trace(
+        go.Bar(
+            x=[s.count for s in shapes],
+            text=[f"{s.count:,}" for s in shapes],
+            hovertemplate="%{x:,} queries<br>%{customdata}<extra></extra>",
+            **common,
+        ),
+        row=1,
+        col=1,
+    )
+    fig.add_trace(
+        go.Bar(
+            x=[round(s.total_ms, 3) for s in shapes],
+            text=[f"{s.total_ms:,.1f} ms" for s in shapes],
+            hovertemplate="%{x:,.2f} ms<br>%{customdata}<extra></extra>",
+            **common,
+        ),
+        row=1,
+        col=2,
+    )
+
+
+def _table_bars(fig: go.Figure, tables: list[TableStats]) -> None:
+    names = [t.table for t in tables]
+    common = {"y": names, "orientation": "h", "marker": {"color": TABLE_COLOR}}
+    fig.add_trace(
+        go.Bar(
+            x=[t.count for t in tables],
+            text=[f"{t.count:,}" for t in tables],
+            hovertemplate="%{y}: %{x:,} queries<extra></extra>",
+            **common,
+        ),
+        row=2,
+        col=1,
+    )
+    fig.add_trace(
+        go.Bar(
+            x=[round(t.total_ms, 3) for t in tables],
+            text=[f"{t.total_ms:,.1f} ms" for t in tables],
+            hovertemplate="%{y}: %{x:,.2f} ms<extra></extra>",
+            **common,
+        ),
+        row=2,
+        col=2,
+    )

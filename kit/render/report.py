@@ -1,0 +1,111 @@
+"""A standalone HTML report of a profile: plain tables and static images, no JavaScript."""
+
+from __future__ import annotations
+
+import base64
+import dataclasses
+from html import escape
+from pathlib import Path
+
+from kit.render.html import render_findings, render_queries_table
+from kit.render.profile import Profile
+from kit.render.rows import footer_line, query_rows, summary_line
+from kit.render.shapes import ShapeStats, shape_stats
+from kit.render.textcharts import SHAPE_HEADER, TABLE_HEADER, breakdown_tables, timeline_text
+
+REPORT_ROWS = 1_000
+REDACTED = "(redacted)"
+_STYLE = """
+body { font-family: system-ui, sans-serif; margin: 2em; max-width: 1200px; }
+table { border-collapse: collapse; margin: 1em 0; }
+th, td { border: 1px solid #ccc; padding: 2px 6px; vertical-align: top; }
+pre { white-space: pre-wrap; }
+"""
+
+
+def _table(header: tuple[str, ...], rows: list[tuple[str, ...]]) -> str:
+    head = "".join(f"<th>{escape(h)}</th>" for h in header)
+    body = "".join(
+        "<tr>" + "".join(f"<td>{escape(cell)}</td>" for cell in row) + "</tr>" for row in rows
+    )
+    return f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
+
+
+def _image(png: bytes | None, alt: str, fallback: str) -> str:
+    if png is None:
+        return f"<pre>{escape(fallback)}</pre>"
+    data = base64.b64encode(png).decode("ascii")
+    return f'<p><img src="data:image/png;base64,{data}" alt="{escape(alt)}"></p>'
+
+
+def _figures(profile: Profile, shapes: list[ShapeStats], static_images: bool) -> str:
+    from kit.render.charts import render_breakdown
+    from kit.render.figures import png_exporter
+    from kit.render.marks import n_plus_one_groups
+    from kit.render.timeline import render_timeline
+
+    groups = n_plus_one_groups(profile)
+    text = timeline_text(profile, shapes, groups)
+    if not static_images:
+        return f"<pre>{escape(text)}</pre>"
+    exporter = png_exporter()
+    timeline = exporter.to_png(render_timeline(profile, shapes=shapes, groups=groups))
+    html = _image(timeline, "timeline of the queries", text)
+    breakdown = exporter.to_png(render_breakdown(profile, shapes=shapes))
+    if breakdown is not None:
+        html += _image(breakdown, "queries and time by shape and by table", "")
+    return html
+
+
+def render_report(
+    profile: Profile, *, redact_params: bool = False, static_images: bool = True
+) -> str:
+    """The report as one HTML document (images inlined as data: URLs)."""
+    title = f"Query profile: {profile.name}" if profile.name else "Query profile"
+    shapes = shape_stats(profile)
+    by_shape, by_table = breakdown_tables(shapes, top=len(shapes) or 1)
+    rows = query_rows(profile, limit=REPORT_ROWS)
+    if redact_params:
+        # A database error often quotes the values (a duplicate key's email): keep its type only.
+        rows = [
+            dataclasses.replace(r, params=REDACTED, error=r.error.partition(":")[0]) for r in rows
+        ]
+    parts = [
+        f"<h1>{escape(title)}</h1>",
+        f"<p><strong>{escape(summary_line(profile))}</strong></p>",
+        f"<p>Started {escape(profile.started_at.isoformat(timespec='seconds'))}.</p>",
+    ]
+    parts.append(render_findings(profile))
+    if profile.cell:
+        parts.append(f"<h2>Code</h2><pre>{escape(profile.cell)}</pre>")
+    if profile.queries:
+        parts += ["<h2>Timeline</h2>", _figures(profile, shapes, static_images)]
+    parts += ["<h2>By query shape</h2>", _table(SHAPE_HEADER, by_shape)]
+    parts += ["<h2>By table</h2>", _table(TABLE_HEADER, by_table)]
+    parts.append("<h2>Queries</h2>")
+    if redact_params:
+        parts.append("<p><em>Query parameters are redacted.</em></p>")
+    if rows:
+        parts.append(render_queries_table(rows))
+    footer = footer_line(profile, len(rows))
+    if footer:
+        parts.append(f"<p><em>{escape(footer)}</em></p>")
+    return (
+        '<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8">'
+        f"<title>{escape(title)}</title><style>{_STYLE}</style></head>"
+        f"<body>{''.join(parts)}</body></html>\n"
+    )
+
+
+def write_report(
+    profile: Profile,
+    path: str | Path,
+    *,
+    redact_params: bool = False,
+    static_images: bool = True,
+) -> Path:
+    """Write the standalone HTML report to path; returns the path."""
+    target = Path(path)
+    html = render_report(profile, redact_params=redact_params, static_images=static_images)
+    target.write_text(html, encoding="utf-8")
+    return target

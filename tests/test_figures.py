@@ -1,0 +1,81 @@
+"""Figures as outputs: the mimebundle, and PNG export that fails quietly and only once."""
+
+from __future__ import annotations
+
+import base64
+import os
+import time
+
+import plotly.graph_objects as go
+import pytest
+
+from kit.render import figures
+from kit.render.figures import PLOTLY_MIME, FigureOutput, PngExporter, find_browser
+
+
+def small_figure() -> go.Figure:
+    fig = go.Figure(go.Bar(x=[1, 2], y=["a", "b"], orientation="h"))
+    fig.update_layout(width=300, height=200)
+    return fig
+
+
+def test_bundle_with_a_png_has_no_markdown():
+    output = FigureOutput(small_figure(), "text", "**markdown**", png=b"\x89PNG fake")
+    data, metadata = output._repr_mimebundle_()
+    assert set(data) == {PLOTLY_MIME, "image/png", "text/plain"}
+    assert base64.b64decode(data["image/png"]) == b"\x89PNG fake"
+    assert metadata["image/png"] == {"width": 300, "height": 200, "needs_background": "light"}
+    assert data[PLOTLY_MIME]["data"][0]["type"] == "bar"
+    assert repr(output) == "text"
+
+
+def test_bundle_without_a_png_says_why_in_markdown():
+    output = FigureOutput(small_figure(), "text", "**markdown**", note="no browser")
+    data, _ = output._repr_mimebundle_()
+    assert set(data) == {PLOTLY_MIME, "text/markdown", "text/plain"}
+    assert data["text/markdown"] == "**markdown**\n\n_Static image unavailable: no browser._"
+
+
+def test_no_browser_means_no_png_and_a_reason(monkeypatch):
+    monkeypatch.setattr(figures, "find_browser", lambda: None)
+    exporter = PngExporter()
+    assert exporter.to_png(small_figure()) is None
+    assert exporter.unavailable is not None and "apt install chromium" in exporter.unavailable
+
+
+def test_a_browser_that_fails_turns_png_export_off_without_raising(monkeypatch, tmp_path):
+    fake = tmp_path / "chromium"
+    fake.write_text("#!/bin/sh\nexit 3\n")
+    fake.chmod(0o755)
+    monkeypatch.setattr(figures, "find_browser", lambda: str(fake))
+    exporter = PngExporter()
+    assert exporter.to_png(small_figure()) is None
+    assert exporter.unavailable is not None and exporter.unavailable.startswith(
+        "PNG export failed"
+    )
+    # Off for good: the next figure does not try again.
+    started = time.perf_counter()
+    assert exporter.to_png(small_figure()) is None
+    assert time.perf_counter() - started < 0.1
+
+
+def test_a_browser_that_hangs_times_out(monkeypatch, tmp_path):
+    fake = tmp_path / "chromium"
+    fake.write_text("#!/bin/sh\nsleep 5\n")
+    fake.chmod(0o755)
+    monkeypatch.setattr(figures, "find_browser", lambda: str(fake))
+    monkeypatch.setattr(figures, "START_TIMEOUT_S", 0.5)
+    exporter = PngExporter()
+    assert exporter.to_png(small_figure()) is None
+    assert exporter.unavailable == "PNG export failed (timed out)"
+
+
+@pytest.mark.skipif(
+    find_browser() is None and os.environ.get("KIT_REQUIRE_SERVERS") != "1",
+    reason="no Chromium-family browser for kaleido (apt install chromium)",
+)
+def test_system_chromium_makes_a_png_of_the_figures_size():
+    png = figures.png_exporter().to_png(small_figure())
+    assert png is not None and png.startswith(b"\x89PNG\r\n\x1a\n")
+    width, height = int.from_bytes(png[16:20], "big"), int.from_bytes(png[20:24], "big")
+    assert (width, height) == (300, 200)
