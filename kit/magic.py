@@ -58,7 +58,7 @@ class OrmProfile(Magics):
     static_images = Bool(
         True,
         help="Give each figure (timeline, charts, plans) a PNG copy for GitHub and nbconvert "
-        "(kaleido + Chromium, about 2 s a figure).",
+        "(kaleido + Chromium: ~3 s once per kernel, then well under 1 s a figure).",
     ).tag(config=True)
     timeline_detail_limit = Integer(
         5_000, help="Past this many queries the timeline draws time bins, not each query."

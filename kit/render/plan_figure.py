@@ -138,7 +138,7 @@ class PlanFigure:
 
     figure: go.Figure
     text: str
-    static_image: bool = True  # a PNG costs kaleido a browser start, about 2 s
+    static_image: bool = True  # the shared exporter: a browser start once per kernel
 
     @classmethod
     def of(cls, plans: Sequence[Plan], static_image: bool = True) -> PlanFigure:
