@@ -62,52 +62,50 @@ def render_breakdown(
 
 
 def _shape_bars(fig: go.Figure, shapes: list[ShapeStats]) -> None:
-    labels = [s.label for s in shapes]
-    colors = [s.color for s in shapes]
     hover = ["<br>".join(escape(s.summary[i : i + 90]) for i in range(0, 270, 90)) for s in shapes]
-    common = {"y": labels, "orientation": "h", "marker": {"color": colors}, "customdata": hover}
-    fig.add_trace(
-        go.Bar(
-            x=[s.count for s in shapes],
-            text=[f"{s.count:,}" for s in shapes],
-            hovertemplate="%{x:,} queries<br>%{customdata}<extra></extra>",
-            **common,
-        ),
-        row=1,
-        col=1,
-    )
-    fig.add_trace(
-        go.Bar(
-            x=[round(s.total_ms, 3) for s in shapes],
-            text=[f"{s.total_ms:,.1f} ms" for s in shapes],
-            hovertemplate="%{x:,.2f} ms<br>%{customdata}<extra></extra>",
-            **common,
-        ),
-        row=1,
-        col=2,
-    )
+    common = {
+        "y": [s.label for s in shapes],
+        "orientation": "h",
+        "marker": {"color": [s.color for s in shapes]},
+        "customdata": hover,
+    }
+    counts, totals = [s.count for s in shapes], [s.total_ms for s in shapes]
+    _count_and_time(fig, 1, counts, totals, "", "<br>%{customdata}", common)
 
 
 def _table_bars(fig: go.Figure, tables: list[TableStats]) -> None:
-    names = [t.table for t in tables]
-    common = {"y": names, "orientation": "h", "marker": {"color": TABLE_COLOR}}
+    common = {"y": [t.table for t in tables], "orientation": "h", "marker": {"color": TABLE_COLOR}}
+    counts, totals = [t.count for t in tables], [t.total_ms for t in tables]
+    _count_and_time(fig, 2, counts, totals, "%{y}: ", "", common)
+
+
+def _count_and_time(
+    fig: go.Figure,
+    row: int,
+    counts: list[int],
+    totals_ms: list[float],
+    before: str,
+    after: str,
+    common: dict[str, object],
+) -> None:
+    """One row of the grid: queries (left) and ms in the database (right), same bars' order."""
     fig.add_trace(
         go.Bar(
-            x=[t.count for t in tables],
-            text=[f"{t.count:,}" for t in tables],
-            hovertemplate="%{y}: %{x:,} queries<extra></extra>",
+            x=counts,
+            text=[f"{n:,}" for n in counts],
+            hovertemplate=f"{before}%{{x:,}} queries{after}<extra></extra>",
             **common,
         ),
-        row=2,
+        row=row,
         col=1,
     )
     fig.add_trace(
         go.Bar(
-            x=[round(t.total_ms, 3) for t in tables],
-            text=[f"{t.total_ms:,.1f} ms" for t in tables],
-            hovertemplate="%{y}: %{x:,.2f} ms<extra></extra>",
+            x=[round(ms, 3) for ms in totals_ms],
+            text=[f"{ms:,.1f} ms" for ms in totals_ms],
+            hovertemplate=f"{before}%{{x:,.2f}} ms{after}<extra></extra>",
             **common,
         ),
-        row=2,
+        row=row,
         col=2,
     )
