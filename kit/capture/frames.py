@@ -20,6 +20,7 @@ from kit.capture.codes import (
 )
 from kit.capture.relations import (
     descriptor_facts,
+    facts_by_descriptor,
     label_of,
     manager_relation,
     prefetcher_relation,
@@ -29,29 +30,44 @@ from kit.capture.relations import (
 
 _LEN_CALL = re.compile(r"len\s*\(")
 
-# (file, lineno, cell line, entry, trigger, model, relation index): strings and numbers only,
-# so the garbage collector stops tracking the recorder's rows (see relations.relation_index).
-Origin = tuple[str | None, int | None, int | None, str | None, str | None, str | None, int | None]
+# The cell line of a query whose user frame is the cell's own: that frame's line, resolved with
+# it when the record is built (f_lineno is never negative).
+USER_LINE = -1
+
+# (user code, its instruction offset, cell line, entry code, trigger, model, relation index).
+# Code objects rather than the file, line and qualified name read from them: f_lineno scans the
+# code's line table (longer the longer the function or cell) and every f_code read is an audit
+# event, so line_at() and co_qualname are left to when the record is built. Code objects are
+# not tracked by the garbage collector, nor are the numbers and strings: neither are the rows.
+Origin = tuple[
+    CodeType | None, int, int | None, CodeType | None, str | None, str | None, int | None
+]
 
 
-def find_origin(frame: FrameType | None, cell_filename: str | None) -> Origin:
+def find_origin(
+    frame: FrameType | None, cell_filename: str | None, fallback_line: int | None = None
+) -> Origin:
     """The query's user frame, cell line, Django entry point, trigger, model and relation.
 
-    The entry point is the qualified name of the outermost internal function the user called;
-    trigger, model and relation are described on kit.capture.records.QueryRecord. The relation
-    comes as its relations.relation_index(); relations.relation_at() gives it back.
+    The user frame is the first one outside Django and the kit (and the stdlib); the entry
+    point is the outermost internal function the user called; trigger, model and relation are
+    described on kit.capture.records.QueryRecord. The relation comes as its
+    relations.relation_index(); relations.relation_at() gives it back. The cell line is
+    fallback_line when no frame of cell_filename is on the stack.
     """
     # This runs once per query, over about ten frames: one dict lookup on the code object per
-    # frame (kit.capture.codes) says whether to stop, walk on, or note a trigger.
-    kinds = kind_by_code
+    # frame (kit.capture.codes) says whether to stop, walk on, or note a trigger. Locals for
+    # globals and builtins, no `code` variable: about 19 bytecodes per frame.
+    kinds, internal, user, id_ = kind_by_code, INTERNAL, USER, id
     last = outer = inner = None
-    outer_spec = inner_spec = INTERNAL
+    outer_spec = inner_spec = internal
     while frame is not None:
-        kind = kinds.get(id(frame.f_code))
-        if kind is None:
+        try:
+            kind = kinds[id_(frame.f_code)]
+        except KeyError:
             kind = learn(frame)
-        if kind is not INTERNAL:
-            if kind is USER:
+        if kind is not internal:
+            if kind is user:
                 break
             if kind[2]:
                 outer, outer_spec = frame, kind
@@ -59,7 +75,7 @@ def find_origin(frame: FrameType | None, cell_filename: str | None) -> Origin:
                 inner, inner_spec = frame, kind
         last = frame
         frame = frame.f_back
-    entry = last.f_code.co_qualname if last is not None else None
+    entry = None if last is None else last.f_code
     if inner is not None:
         trigger, model, index = _lazy_access(inner, inner_spec)
     elif outer is not None:
@@ -67,9 +83,28 @@ def find_origin(frame: FrameType | None, cell_filename: str | None) -> Origin:
     else:
         trigger = model = index = None
     if frame is None:
-        return None, None, None, entry, trigger, model, index
-    line = None if cell_filename is None else _cell_line(frame, cell_filename)
-    return frame.f_code.co_filename, frame.f_lineno, line, entry, trigger, model, index
+        return None, -1, fallback_line, entry, trigger, model, index
+    code = frame.f_code
+    if cell_filename is None:
+        line = fallback_line
+    elif code.co_filename == cell_filename:
+        line = USER_LINE
+    else:
+        line = _cell_line(frame.f_back, cell_filename)
+        if line is None:
+            line = fallback_line
+    return code, frame.f_lasti, line, entry, trigger, model, index
+
+
+def line_at(code: CodeType, lasti: int) -> int | None:
+    """frame.f_lineno of a frame running code, stopped at instruction offset lasti (f_lasti)."""
+    # What CPython does (PyCode_Addr2Line on the offset), from the code's line table.
+    if lasti < 0:
+        return code.co_firstlineno
+    for start, end, line in code.co_lines():
+        if start <= lasti < end:
+            return line
+    return None
 
 
 def _cell_line(frame: FrameType | None, cell_filename: str) -> int | None:
@@ -86,8 +121,9 @@ def _lazy_access(frame: FrameType, spec: Spec) -> tuple[str | None, str | None, 
     # frame.f_locals builds a dict of all the frame's locals: 0.2-0.6 us, once per query.
     locals_ = frame.f_locals
     if role is DESCRIPTOR:
-        _, model, index = descriptor_facts(locals_.get("self"))
-        return trigger, model, index
+        descriptor = locals_.get("self")
+        facts = facts_by_descriptor.get(id(descriptor)) or descriptor_facts(descriptor)
+        return trigger, facts[1], facts[2]
     if role is DEFERRED:
         return trigger, label_of(type(locals_.get("instance"))), None
     relation = prefetcher_relation(locals_.get("prefetcher"))

@@ -21,7 +21,8 @@ from kit.capture.records import Relation
 _label_by_model: dict[Any, str] = {}
 _by_field: dict[int, tuple[Any, Relation | None]] = {}
 _by_descriptor: dict[int, tuple[Any, Relation | None]] = {}
-_facts_by_descriptor: dict[int, tuple[Any, str | None, int | None]] = {}
+# Read directly by the stack walk (a function call less per lazy foreign key).
+facts_by_descriptor: dict[int, tuple[Any, str | None, int | None]] = {}
 _between: dict[tuple[Any, Any], tuple[Any, ...]] = {}
 # relation -> the same relation marked narrowed (one object each, so it can be indexed below).
 _narrowed_of: dict[int, tuple[Relation, Relation]] = {}
@@ -96,13 +97,13 @@ def descriptor_facts(descriptor: Any) -> tuple[Any, str | None, int | None]:
 
     The stack walk reads these per query for every lazy foreign key: cached per descriptor.
     """
-    facts = _facts_by_descriptor.get(id(descriptor))
+    facts = facts_by_descriptor.get(id(descriptor))
     if facts is None:
         relation = descriptor_relation(descriptor)
         target = (relation.target or None) if relation else None
         facts = (descriptor, target, relation_index(relation))
         if id(descriptor) in _by_descriptor:  # a real descriptor, which lives with its model
-            _facts_by_descriptor[id(descriptor)] = facts
+            facts_by_descriptor[id(descriptor)] = facts
     return facts
 
 
