@@ -24,7 +24,7 @@ from kit.capture.relations import (
     label_of,
     manager_relation,
     prefetcher_relation,
-    queryset_relation,
+    queryset_relation_index,
     relation_index,
 )
 
@@ -57,7 +57,10 @@ def find_origin(
     """
     # This runs once per query, over about ten frames: one dict lookup on the code object per
     # frame (kit.capture.codes) says whether to stop, walk on, or note a trigger. Locals for
-    # globals and builtins, no `code` variable: about 19 bytecodes per frame.
+    # globals and builtins, no `code` variable: about 22 bytecodes per frame. Measured inside
+    # the N+1 loop (Python 3.11, 2-core VM): about 3.2 us per lazy foreign key (10 frames; the
+    # walk is 2 us of it, 1.1 us of which is making each frame's object), about 5 us per
+    # related manager's queryset (its relation and _narrowed() read from the queryset).
     kinds, internal, user, id_ = kind_by_code, INTERNAL, USER, id
     last = outer = inner = None
     outer_spec = inner_spec = internal
@@ -144,7 +147,7 @@ def _evaluation(
         return trigger, label_of(getattr(this, "model", None)), relation_index(relation)
     if trigger == "len" and user is not None and frame.f_back is user and not _calls_len(user):
         trigger = "iteration"  # list(qs), sorted(qs)... ask len() for a size hint first
-    return trigger, label_of(getattr(this, "model", None)), relation_index(queryset_relation(this))
+    return trigger, label_of(getattr(this, "model", None)), queryset_relation_index(this)
 
 
 # (code, instruction offset) -> whether the call running there starts with len(.

@@ -60,6 +60,9 @@ class QueryRecorder:
         # Django builds a new SQL string per query: storing each distinct string once halves
         # the memory per record (DESIGN.md, "Measured facts").
         self._sql_pool: dict[str, str] = {}
+        # The last string stored: loops send the same statement many times in a row, and a
+        # comparison (at once False for another length) costs less than hashing 300 bytes.
+        self._last_sql = ""
         self._lock = threading.Lock()
         self._attached: list[Any] = []
         self._local = threading.local()
@@ -95,7 +98,11 @@ class QueryRecorder:
                 except AttributeError:
                     # Cached per thread: current_thread() costs two Python calls per query.
                     thread = local.name = threading.current_thread().name
-                sql = self._sql_pool.setdefault(sql, sql)
+                last_sql = self._last_sql  # read once: another thread may replace it
+                if sql == last_sql:
+                    sql = last_sql
+                else:
+                    sql = self._last_sql = self._sql_pool.setdefault(sql, sql)
                 # One tuple per query, parameter values inlined (kit.capture.rows says why).
                 if not many and (type(params) is tuple or type(params) is list):
                     rows.append(

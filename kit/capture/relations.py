@@ -24,6 +24,9 @@ _by_descriptor: dict[int, tuple[Any, Relation | None]] = {}
 # Read directly by the stack walk (a function call less per lazy foreign key).
 facts_by_descriptor: dict[int, tuple[Any, str | None, int | None]] = {}
 _between: dict[tuple[Any, Any], tuple[Any, ...]] = {}
+# id(foreign key) -> (foreign key, index of its reverse relation, the same narrowed): what the
+# queryset of a reverse FK manager records (the evaluation of post.comments.all() per post).
+_reverse_by_field: dict[int, tuple[Any, int | None, int | None]] = {}
 # relation -> the same relation marked narrowed (one object each, so it can be indexed below).
 _narrowed_of: dict[int, tuple[Relation, Relation]] = {}
 
@@ -202,6 +205,22 @@ def queryset_relation(queryset: Any) -> Relation | None:
     if relation is not None and _narrowed(queryset):
         return _marked_narrowed(relation)
     return relation
+
+
+def queryset_relation_index(queryset: Any) -> int | None:
+    """relation_index(queryset_relation(queryset)); for a reverse FK, one cache lookup."""
+    known = getattr(queryset, "_known_related_objects", None)
+    if not known:
+        return relation_index(queryset_relation(queryset))
+    field = next(iter(known))
+    facts = _reverse_by_field.get(id(field))
+    if facts is None:
+        relation = relation_of(field.remote_field)
+        narrowed = None if relation is None else relation_index(_marked_narrowed(relation))
+        facts = _reverse_by_field[id(field)] = (field, relation_index(relation), narrowed)
+    if facts[1] is None:
+        return None
+    return facts[2] if _narrowed(queryset) else facts[1]
 
 
 def _marked_narrowed(relation: Relation) -> Relation:
