@@ -37,8 +37,8 @@ USER_LINE = -1
 # (user code, its instruction offset, cell line, entry code, trigger, model, relation index).
 # Code objects rather than the file, line and qualified name read from them: f_lineno scans the
 # code's line table (longer the longer the function or cell) and every f_code read is an audit
-# event, so line_at() and co_qualname are left to when the record is built. Code objects are
-# not tracked by the garbage collector, nor are the numbers and strings: neither are the rows.
+# event, so line_at() and co_qualname are left to when the record is built. Code objects, like
+# numbers and strings, are not tracked by the garbage collector: the rows are not either.
 Origin = tuple[
     CodeType | None, int, int | None, CodeType | None, str | None, str | None, int | None
 ]

@@ -1,13 +1,14 @@
 """The raw row the recorder keeps per query, and how rows become QueryRecords later.
 
-A row is one flat tuple of strings and numbers, with the query's parameter values inlined at
-its end. Why so: every container a profiled block keeps per query counts toward the garbage
-collector's next pass (one per 700 kept), every tenth pass also goes over the middle
-generation, and now and then one over Django's whole heap: all paid inside the block. A row
-that also kept the driver's params tuple and a nested origin tuple kept three containers per
-query: on the N+1 loop, 45 young passes per run against 19 without the kit; one tuple per
-query makes it 29. The collector also stops tracking such a row at its first pass, as it holds
-nothing that can form a cycle (see relations.relation_index).
+A row is one flat tuple of strings, numbers and code objects, with the query's parameter
+values inlined at its end. Why so: every container a profiled block keeps per query counts
+toward the garbage collector's next pass (one per 700 kept), every tenth pass also goes over
+the middle generation, and now and then one over Django's whole heap: all paid inside the
+block. A row that also kept the driver's params tuple and a nested origin tuple kept three
+containers per query: on the N+1 loop, 45 young passes per run against 19 without the kit; one
+tuple per query makes it 29. The collector also stops tracking such a row at its first pass,
+as it holds nothing that can form a cycle (plain parameter values; see
+relations.relation_index).
 """
 
 from __future__ import annotations
