@@ -12,6 +12,7 @@ from typing import Any
 
 from kit.capture.frames import find_origin
 from kit.capture.records import FingerprintCounter, QueryRecord
+from kit.capture.rows import DURATION, INLINE, RawRow, build_records
 
 DEFAULT_RECORD_CAP = 10_000
 
@@ -31,12 +32,6 @@ def suppress_capture() -> Iterator[None]:
 
 def _identity(sql: str) -> str:
     return sql
-
-
-# One raw row per query, kept as a tuple in the hot path and turned into a QueryRecord later:
-# (sql, params, many, alias, vendor, start, duration, thread, error, cell line, origin), where
-# origin is find_origin()'s tuple (file, lineno, cell line, entry, trigger, model, relation).
-RawRow = tuple[Any, ...]
 
 
 class QueryRecorder:
@@ -65,6 +60,9 @@ class QueryRecorder:
         # Django builds a new SQL string per query: storing each distinct string once halves
         # the memory per record (DESIGN.md, "Measured facts").
         self._sql_pool: dict[str, str] = {}
+        # The last string stored: loops send the same statement many times in a row, and a
+        # comparison (at once False for another length) costs less than hashing 300 bytes.
+        self._last_sql = ""
         self._lock = threading.Lock()
         self._attached: list[Any] = []
         self._local = threading.local()
@@ -84,50 +82,40 @@ class QueryRecorder:
             error = f"{type(exc).__name__}: {exc}"
             raise
         finally:
+            # The row is made here rather than in a method: one call less per query, which in
+            # the middle of Django's work (cold caches) costs about 0.2 us.
             duration = perf_counter() - start
-            self._record(sql, params, many, context["connection"], start, duration, error)
-
-    def _record(
-        self,
-        sql: str,
-        params: Any,
-        many: bool,
-        connection: Any,
-        start: float,
-        duration: float,
-        error: str | None,
-    ) -> None:
-        if len(self.rows) >= self.cap:
-            self._count(connection.alias, sql, duration)
-            return
-        # Frame 0 is this method, 1 is __call__, 2 is Django's cursor wrapper.
-        origin = find_origin(sys._getframe(2), self.cell_filename)
-        line = origin[2]
-        if line is None:
-            line = self.fallback_line
-        if type(params) is list:
-            params = tuple(params)
-        local = self._local
-        try:
-            thread = local.name
-        except AttributeError:
-            # Cached per thread: current_thread() costs two Python calls per query.
-            thread = local.name = threading.current_thread().name
-        self.rows.append(
-            (
-                self._sql_pool.setdefault(sql, sql),
-                params,
-                many,
-                connection.alias,
-                connection.vendor,
-                start,
-                duration,
-                thread,
-                error,
-                line,
-                origin,
-            )
-        )
+            connection = context["connection"]
+            rows = self.rows
+            if len(rows) >= self.cap:
+                self._count(connection.alias, sql, duration)
+            else:
+                # Frame 0 is this one, 1 is Django's cursor wrapper (or an outer wrapper's).
+                origin = find_origin(sys._getframe(1), self.cell_filename, self.fallback_line)
+                local = self._local
+                try:
+                    thread = local.name
+                except AttributeError:
+                    # Cached per thread: current_thread() costs two Python calls per query.
+                    thread = local.name = threading.current_thread().name
+                last_sql = self._last_sql  # read once: another thread may replace it
+                if sql == last_sql:
+                    sql = last_sql
+                else:
+                    sql = self._last_sql = self._sql_pool.setdefault(sql, sql)
+                # One tuple per query, parameter values inlined (kit.capture.rows says why).
+                if not many and (type(params) is tuple or type(params) is list):
+                    rows.append(
+                        (sql, many, connection.alias, connection.vendor, start, duration,
+                         thread, error, *origin, INLINE, *params)
+                    )  # fmt: skip
+                else:
+                    if type(params) is list:
+                        params = tuple(params)
+                    rows.append(
+                        (sql, many, connection.alias, connection.vendor, start, duration,
+                         thread, error, *origin, params)
+                    )  # fmt: skip
 
     def _count(self, alias: str, sql: str, duration: float) -> None:
         key = (alias, self._fingerprint(sql))
@@ -168,30 +156,7 @@ class QueryRecorder:
         return get
 
     def _build(self, rows: list[RawRow]) -> list[QueryRecord]:
-        t0 = self.started_at
-        return [
-            QueryRecord(
-                id=i,
-                alias=row[3],
-                vendor=row[4],
-                sql=row[0],
-                params=row[1],
-                many=row[2],
-                start_ms=(row[5] - t0) * 1000.0,
-                duration_ms=row[6] * 1000.0,
-                thread=row[7],
-                source_file=origin[0],
-                source_lineno=origin[1],
-                line=row[9],
-                entry=origin[3],
-                error=row[8],
-                trigger=origin[4],
-                model=origin[5],
-                relation=origin[6],
-            )
-            for i, row in enumerate(rows)
-            for origin in (row[10],)
-        ]
+        return build_records(rows, self.started_at)
 
     @property
     def query_count(self) -> int:
@@ -201,5 +166,5 @@ class QueryRecorder:
     @property
     def db_time_ms(self) -> float:
         """Total time spent in the database, ms, over every query seen."""
-        recorded = sum(row[6] for row in list(self.rows)) * 1000.0
+        recorded = sum(row[DURATION] for row in list(self.rows)) * 1000.0
         return recorded + sum(c.total_ms for c in list(self.counters.values()))

@@ -58,7 +58,7 @@ class QueryRecord:
     error: str | None = None
     # What evaluated the query: "iteration", "len", "bool", "slicing", "repr", "count",
     # "exists", "first", "last", "get", "related" (a lazy FK / one-to-one access),
-    # "prefetch", ... (see kit.capture.frames.TRIGGERS); None when no ORM call was seen.
+    # "prefetch", ... (see kit.capture.codes.TRIGGERS); None when no ORM call was seen.
     trigger: str | None = None
     # The model of the queryset that ran it ("blog.Post"), and the relation it followed.
     model: str | None = None

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from typing import Any
 
 from django.db.models import Field, ForeignObjectRel
@@ -13,13 +14,30 @@ from django.db.models.query import ModelIterable
 
 from kit.capture.records import Relation
 
-# Caches keyed by the Django object itself: descriptors and fields live as long as their model,
-# and holding them here keeps any id from being reused. Model and relation sets are small.
+# Caches keyed by id() of a Django object, each value holding that object: descriptors and
+# fields live as long as their model, and holding them here keeps their ids from being reused.
+# Not keyed by the object itself: a field hashes in Python and a reverse relation hashes its
+# whole `identity` tuple, several microseconds per query. Model classes hash by identity.
 _label_by_model: dict[Any, str] = {}
-_by_field: dict[Any, Relation | None] = {}
-# Descriptors hash by identity (fields hash in Python): the per-query lookup stays cheap.
-_by_descriptor: dict[Any, Relation | None] = {}
+_by_field: dict[int, tuple[Any, Relation | None]] = {}
+_by_descriptor: dict[int, tuple[Any, Relation | None]] = {}
+# Read directly by the stack walk (a function call less per lazy foreign key).
+facts_by_descriptor: dict[int, tuple[Any, str | None, int | None]] = {}
 _between: dict[tuple[Any, Any], tuple[Any, ...]] = {}
+# id(foreign key) -> (foreign key, index of its reverse relation, the same narrowed): what the
+# queryset of a reverse FK manager records (the evaluation of post.comments.all() per post).
+_reverse_by_field: dict[int, tuple[Any, int | None, int | None]] = {}
+# relation -> the same relation marked narrowed (one object each, so it can be indexed below).
+_narrowed_of: dict[int, tuple[Relation, Relation]] = {}
+
+# A query's row holds its relation as an index into _relations, not as the object: a row of
+# strings and numbers is one the garbage collector stops tracking at its first pass, while a
+# row holding a Relation (a slots instance) stays tracked through every later pass. On the N+1
+# loop (7,951 rows) that made each pass over the middle generation take 1.5 ms instead of
+# 0.9 ms, and each full pass 32 ms instead of 24 ms.
+_relations: list[Relation] = []
+_index_by_id: dict[int, int] = {}
+_lock = threading.Lock()
 
 
 def model_label(model: Any) -> str:
@@ -28,6 +46,14 @@ def model_label(model: Any) -> str:
     if label is None:
         label = _label_by_model[model] = model._meta.label
     return label
+
+
+def label_of(model: Any) -> str | None:
+    """model_label() of a model class; None for None or anything that is not a model."""
+    try:
+        return _label_by_model[model]  # the usual case first: one lookup
+    except (KeyError, TypeError):
+        return model_label(model) if model is not None and hasattr(model, "_meta") else None
 
 
 def _kind(field: Any) -> str | None:
@@ -49,9 +75,9 @@ def _kind(field: Any) -> str | None:
 
 def relation_of(field: Any) -> Relation | None:
     """The relation a field (or a reverse relation) follows from its model, as plain strings."""
-    cached = _by_field.get(field, False)
-    if cached is not False:
-        return cached  # type: ignore[return-value]
+    cached = _by_field.get(id(field))
+    if cached is not None:
+        return cached[1]
     kind = _kind(field)
     relation = None
     name = field.get_accessor_name() if isinstance(field, ForeignObjectRel) else field.name
@@ -65,28 +91,41 @@ def relation_of(field: Any) -> Relation | None:
             kind=kind,
             target=model_label(target) if target is not None else "",
         )
-    _by_field[field] = relation
+    _by_field[id(field)] = (field, relation)
     return relation
+
+
+def descriptor_facts(descriptor: Any) -> tuple[Any, str | None, int | None]:
+    """(descriptor, target model label, relation index) that a lazy access through it records.
+
+    The stack walk reads these per query for every lazy foreign key: cached per descriptor.
+    """
+    facts = facts_by_descriptor.get(id(descriptor))
+    if facts is None:
+        relation = descriptor_relation(descriptor)
+        target = (relation.target or None) if relation else None
+        facts = (descriptor, target, relation_index(relation))
+        if id(descriptor) in _by_descriptor:  # a real descriptor, which lives with its model
+            facts_by_descriptor[id(descriptor)] = facts
+    return facts
 
 
 def descriptor_relation(descriptor: Any) -> Relation | None:
     """The relation of a forward FK / one-to-one descriptor, a reverse one-to-one or a GFK."""
-    cached = _by_descriptor.get(descriptor, False)
-    if cached is not False:
-        return cached  # type: ignore[return-value]
-    relation = _describe(descriptor)
-    _by_descriptor[descriptor] = relation
-    return relation
-
-
-def _describe(descriptor: Any) -> Relation | None:
+    cached = _by_descriptor.get(id(descriptor))
+    if cached is not None:
+        return cached[1]
     if isinstance(descriptor, ForwardManyToOneDescriptor):
-        return relation_of(descriptor.field)
-    if isinstance(descriptor, ReverseOneToOneDescriptor):
-        return relation_of(descriptor.related)
-    if isinstance(descriptor, Field):
-        return relation_of(descriptor)  # GenericForeignKey is its own descriptor
-    return None
+        relation = relation_of(descriptor.field)
+    elif isinstance(descriptor, ReverseOneToOneDescriptor):
+        relation = relation_of(descriptor.related)
+    elif isinstance(descriptor, Field):
+        relation = relation_of(descriptor)  # GenericForeignKey is its own descriptor
+    else:
+        # A prefetcher that is a related manager: made anew per access, so never kept here.
+        return None
+    _by_descriptor[id(descriptor)] = (descriptor, relation)
+    return relation
 
 
 def _candidates(holder: Any, target: Any) -> tuple[Any, ...]:
@@ -164,8 +203,32 @@ def queryset_relation(queryset: Any) -> Relation | None:
             return None
         relation = _relation_between(type(instance), queryset.model, queryset.query, None)
     if relation is not None and _narrowed(queryset):
-        return relation.narrow()
+        return _marked_narrowed(relation)
     return relation
+
+
+def queryset_relation_index(queryset: Any) -> int | None:
+    """relation_index(queryset_relation(queryset)); for a reverse FK, one cache lookup."""
+    known = getattr(queryset, "_known_related_objects", None)
+    if not known:
+        return relation_index(queryset_relation(queryset))
+    field = next(iter(known))
+    facts = _reverse_by_field.get(id(field))
+    if facts is None:
+        relation = relation_of(field.remote_field)
+        narrowed = None if relation is None else relation_index(_marked_narrowed(relation))
+        facts = _reverse_by_field[id(field)] = (field, relation_index(relation), narrowed)
+    if facts[1] is None:
+        return None
+    return facts[2] if _narrowed(queryset) else facts[1]
+
+
+def _marked_narrowed(relation: Relation) -> Relation:
+    """relation.narrow(), one object per relation (relations here come from the caches above)."""
+    cached = _narrowed_of.get(id(relation))
+    if cached is None:
+        cached = _narrowed_of[id(relation)] = (relation, relation.narrow())
+    return cached[1]
 
 
 def manager_relation(manager: Any) -> Relation | None:
@@ -184,3 +247,23 @@ def manager_relation(manager: Any) -> Relation | None:
 def prefetcher_relation(prefetcher: Any) -> Relation | None:
     """The relation a prefetch_related() level follows: its descriptor or related manager."""
     return descriptor_relation(prefetcher) or manager_relation(prefetcher)
+
+
+def relation_index(relation: Relation | None) -> int | None:
+    """A small int standing for relation in a query's row (None for None); see relation_at."""
+    if relation is None:
+        return None
+    index = _index_by_id.get(id(relation))
+    if index is None:
+        with _lock:
+            index = _index_by_id.get(id(relation))
+            if index is None:
+                # Kept in _relations before its id is published: the id stays unique.
+                _relations.append(relation)
+                index = _index_by_id[id(relation)] = len(_relations) - 1
+    return index
+
+
+def relation_at(index: int | None) -> Relation | None:
+    """The relation relation_index() gave index for."""
+    return None if index is None else _relations[index]

@@ -1,0 +1,64 @@
+"""The raw row the recorder keeps per query, and how rows become QueryRecords later.
+
+A row is one flat tuple of strings, numbers and code objects, with the query's parameter
+values inlined at its end. Why so: every container a profiled block keeps per query counts
+toward the garbage collector's next pass (one per 700 kept), every tenth pass also goes over
+the middle generation, and now and then one over Django's whole heap: all paid inside the
+block. A row that also kept the driver's params tuple and a nested origin tuple kept three
+containers per query: on the N+1 loop, 45 young passes per run against 19 without the kit; one
+tuple per query makes it 29. The collector also stops tracking such a row at its first pass,
+as it holds nothing that can form a cycle (plain parameter values; see
+relations.relation_index).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from kit.capture.frames import USER_LINE, line_at
+from kit.capture.records import QueryRecord
+from kit.capture.relations import relation_at
+
+RawRow = tuple[Any, ...]
+
+# Positions in a row: the query's own fields, then find_origin()'s tuple from CODE to RELATION
+# (user code, its offset, cell line, entry code...). PARAMS holds INLINE when the parameter
+# values follow at VALUES onward (a tuple or list, as Django passes them for one statement),
+# else the params object itself (None, a dict of named parameters, an executemany()'s rows).
+SQL, MANY, ALIAS, VENDOR, START, DURATION, THREAD, ERROR = range(8)
+CODE, LASTI, LINE, ENTRY, TRIGGER, MODEL, RELATION, PARAMS, VALUES = range(8, 17)
+INLINE = ...  # Ellipsis: never a parameter list, and a singleton the collector does not track
+
+
+def build_records(rows: list[RawRow], started_at: float) -> list[QueryRecord]:
+    """QueryRecords from raw rows, numbered from 0; times in ms from started_at."""
+    lines: dict[tuple[int, int], int | None] = {}  # the rows keep their code objects alive
+    records = []
+    for i, row in enumerate(rows):
+        code, lasti, line, entry = row[CODE], row[LASTI], row[LINE], row[ENTRY]
+        lineno = None
+        if code is not None:
+            key = (id(code), lasti)
+            lineno = lines[key] = lines[key] if key in lines else line_at(code, lasti)
+        records.append(
+            QueryRecord(
+                id=i,
+                alias=row[ALIAS],
+                vendor=row[VENDOR],
+                sql=row[SQL],
+                params=row[VALUES:] if row[PARAMS] is INLINE else row[PARAMS],
+                many=row[MANY],
+                start_ms=(row[START] - started_at) * 1000.0,
+                duration_ms=row[DURATION] * 1000.0,
+                thread=row[THREAD],
+                source_file=None if code is None else code.co_filename,
+                source_lineno=lineno,
+                line=lineno if line == USER_LINE else line,
+                entry=None if entry is None else entry.co_qualname,
+                error=row[ERROR],
+                trigger=row[TRIGGER],
+                model=row[MODEL],
+                relation=relation_at(row[RELATION]),
+            )
+        )
+    return records
