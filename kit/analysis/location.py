@@ -54,9 +54,12 @@ def record_place(record: _Placed, cell_filename: str | None) -> str:
     return where(record.source_file, record.source_lineno, record.line, cell_filename)
 
 
-def group_place(group: _Grouped, cell_filename: str | None) -> str:
-    """where() for a group of queries from one source ("path:line") and cell line."""
+def group_place(group: _Grouped) -> str:
+    """A group's short name in figures and comparisons: "line 3" (its cell line), else
+    "views.py:12" (its source), else "an unknown line"."""
+    if group.line is not None:
+        return f"line {group.line}"
     if group.source is None:
-        return where(None, None, group.line, cell_filename)
+        return "an unknown line"
     path, _, lineno = group.source.rpartition(":")
-    return where(path, int(lineno) if lineno.isdigit() else None, group.line, cell_filename)
+    return f"{file_place(path, int(lineno) if lineno.isdigit() else None)}"

@@ -111,8 +111,7 @@ def _groups(result: Profile) -> tuple[str, ...]:
     """Each group, biggest first, then the queryset changes that remove them."""
     sql = {q.id: q.sql for q in result.queries}
     lines = [
-        f"{g.count:,}× {summarize_sql(sql[g.record_ids[0]], 100)} from "
-        + group_label(g, result.cell_filename)
+        f"{g.count:,}× {summarize_sql(sql[g.record_ids[0]], 100)} from {group_label(g)}"
         for g in sorted(result.n_plus_one, key=lambda g: -g.count)
     ]
     fixes = (f.suggestion for f in result.findings if f.kind == "n_plus_one" and f.suggestion)

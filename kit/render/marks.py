@@ -17,14 +17,14 @@ def n_plus_one_groups(profile: Profile) -> dict[int, str]:
     """Record id -> label of its N+1 group ("blog.Post.author, line 3"), for records in one."""
     marked: dict[int, str] = {}
     for group in profile.n_plus_one:
-        marked.update(dict.fromkeys(group.record_ids, group_label(group, profile.cell_filename)))
+        marked.update(dict.fromkeys(group.record_ids, group_label(group)))
     return marked
 
 
-def group_label(group: NPlusOneGroup, cell_filename: str | None) -> str:
+def group_label(group: NPlusOneGroup) -> str:
     """What the group followed (the relation, else its tables) and the line that sent it."""
     what = str(group.relation) if group.relation else ", ".join(group.tables) or "query"
-    return f"{what}, {group_place(group, cell_filename)}"
+    return f"{what}, {group_place(group)}"
 
 
 def duplicate_ids(profile: Profile) -> list[int]:
