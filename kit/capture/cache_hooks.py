@@ -1,0 +1,317 @@
+"""Hooks on the cache backend classes, installed only while a block captures cache calls.
+
+Why the classes: Django has no public hook for cache calls (nothing like execute_wrapper), and
+django.core.cache.caches makes one backend instance per alias per thread (and async context).
+Wrapping the instances of the current thread, as django-debug-toolbar's CachePanel and
+django-perf-rec's CacheRecorder do, misses every other thread and every instance made before
+the block; the toolbar also leaves CacheHandler.create_connection patched for good, and counts a
+cached None, or a get() with a default, the wrong way round. So the block sets one hook per
+cache method on each configured backend class, which every instance in every thread calls, and
+takes it off when the last block using that class ends, on error and KeyboardInterrupt too
+(tests/conftest.py checks that no class keeps one). A class that inherits a method gets its own
+attribute for the block, which is deleted after; one that defines it gets its own back.
+
+Relies on (Django 4.2-5.2): the BaseCache methods named in OPERATIONS and their signatures;
+BaseCache's own get_many/get_or_set/has_key/incr/set_many/delete_many calling get/add/set/
+delete on self, and a backend's get calling its get_many (the database cache), which must not
+be counted twice: only the outermost call the application made is recorded, as a ContextVar
+says (sync_to_async copies it into its thread, so an aget() is one call too).
+"""
+
+from __future__ import annotations
+
+import sys
+import threading
+from collections.abc import Callable, Iterable
+from contextvars import ContextVar
+from functools import wraps
+from time import perf_counter
+from typing import Any, Protocol
+
+from kit.capture.cache_aliases import alias_of, forget_instances
+from kit.capture.cache_issuers import Issuer, issuer_of
+from kit.capture.cache_records import CACHE_OPS, WRITE_OPS
+
+# Set on every hook function: the leak check looks for it on the classes.
+HOOK_MARK = "_kit_cache_hook"
+# op -> where its key(s) are (position, keyword), or None for clear().
+_KEY_ARGS: dict[str, tuple[int, str] | None] = {
+    op: (0, "keys" if op in ("get_many", "delete_many") else "data" if op == "set_many" else "key")
+    for op in CACHE_OPS
+}
+_KEY_ARGS["clear"] = None
+# op -> the position of its version argument (None: it has none).
+_VERSION_ARG = {
+    "get": 2, "get_many": 1, "set": 3, "set_many": 2, "add": 3, "delete": 1, "delete_many": 1,
+    "incr": 2, "decr": 2, "touch": 2, "clear": None, "get_or_set": 3, "has_key": 1,
+}  # fmt: skip
+# The methods hooked: each op, and its async twin (BaseCache's aget, aset_many...).
+OPERATIONS = {**{op: op for op in CACHE_OPS}, **{f"a{op}": op for op in CACHE_OPS}}
+
+
+class Recorder(Protocol):
+    """What the hooks hand each call to (kit.capture.cache_recorder.CacheRecorder)."""
+
+    aliases: frozenset[str]
+
+    def record(self, call: Call, caller: Any, issuer: tuple[Issuer, Any] | None) -> None: ...
+
+
+class Call:
+    """One outermost cache call: what it was and how it went, filled in by the hook."""
+
+    __slots__ = (
+        "alias", "computed", "duration", "error", "hit", "instance", "keys", "op", "start",
+        "stored", "thread", "version",
+    )  # fmt: skip
+
+    def __init__(self, op: str, alias: str, instance: Any) -> None:
+        self.op, self.alias, self.instance = op, alias, instance
+        self.keys: tuple[Any, ...] = ()
+        self.version: Any = None
+        self.hit: tuple[bool, ...] | None = None
+        self.start = self.duration = 0.0
+        self.error: str | None = None
+        self.thread = ""
+        # Set by a nested add()/set() (get_or_set's store) or its default being computed.
+        self.stored = False
+        # When get_or_set's callable default ran (perf_counter start and end), if it did: the
+        # queries in between are the application's, not the backend's.
+        self.computed: tuple[float, float] | None = None
+
+
+_current: ContextVar[Call | None] = ContextVar("kit_cache_call", default=None)
+_MISSING = object()  # the default a hooked get() passes down, so a miss is told from a None
+_lock = threading.Lock()
+_recorders: tuple[Recorder, ...] = ()
+_users: dict[type, int] = {}  # class -> the active recorders that need it hooked
+_saved: dict[type, list[tuple[str, Any]]] = {}  # class -> (name, its own attribute or _ABSENT)
+_ABSENT = object()
+_names = threading.local()
+
+
+def install(recorder: Recorder, classes: Iterable[type], hooked: list[type]) -> None:
+    """Start handing calls on `classes` to recorder; `hooked` collects the classes counted."""
+    global _recorders
+    with _lock:
+        _recorders = (*_recorders, recorder)
+        for cls in classes:
+            _users[cls] = _users.get(cls, 0) + 1
+            hooked.append(cls)
+            if _users[cls] == 1:
+                _hook_class(cls)
+
+
+def remove(recorder: Recorder, hooked: list[type]) -> None:
+    """Stop handing calls to recorder; unhook each class no other recorder needs."""
+    global _recorders
+    with _lock:
+        _recorders = tuple(r for r in _recorders if r is not recorder)
+        while hooked:
+            cls = hooked.pop()
+            _users[cls] -= 1
+            if _users[cls] == 0:
+                del _users[cls]
+                _unhook_class(cls)
+        if not _recorders:
+            forget_instances()
+
+
+def hooked_classes() -> list[type]:
+    """The classes that carry a hook now (empty outside a capturing block)."""
+    with _lock:
+        return list(_saved)
+
+
+def _hook_class(cls: type) -> None:
+    # The originals first, all of them: a hook must never wrap another class's hook.
+    originals = [(name, op, _original(cls, name)) for name, op in OPERATIONS.items()]
+    saved = _saved.setdefault(cls, [])
+    for name, op, original in originals:
+        if original is None:
+            continue
+        saved.append((name, cls.__dict__.get(name, _ABSENT)))  # before setattr: a restore is safe
+        hook = _async_hook(op, original) if name != op else _sync_hook(op, original)
+        setattr(cls, name, hook)
+
+
+def _unhook_class(cls: type) -> None:
+    for name, own in reversed(_saved.pop(cls, [])):
+        if own is _ABSENT:
+            if name in cls.__dict__:
+                delattr(cls, name)
+        else:
+            setattr(cls, name, own)
+
+
+def _original(cls: type, name: str) -> Callable[..., Any] | None:
+    """The method the class runs for name, looked up past any hook a base class carries."""
+    for base in cls.__mro__:
+        found = base.__dict__.get(name)
+        if found is not None:
+            return (
+                getattr(found, "__wrapped__", found) if getattr(found, HOOK_MARK, False) else found
+            )
+    return None
+
+
+def _thread_name() -> str:
+    try:
+        return _names.name  # type: ignore[no-any-return]
+    except AttributeError:
+        _names.name = threading.current_thread().name  # current_thread() is two Python calls
+        return _names.name  # type: ignore[no-any-return]
+
+
+def _begin(op: str, instance: Any) -> tuple[tuple[Recorder, ...], Call] | None:
+    """The recorders that want this call and its Call, or None to pass it through untouched."""
+    recorders = _recorders
+    outer = _current.get()
+    if outer is not None:
+        if op in WRITE_OPS:
+            outer.stored = True  # a get_or_set() storing its default
+        return None
+    if not recorders:
+        return None  # a hook being removed while this thread entered it
+    alias = alias_of(instance)
+    wanted = tuple(r for r in recorders if alias in r.aliases)
+    return (wanted, Call(op, alias, instance)) if wanted and alias is not None else None
+
+
+def _arguments(call: Call, args: tuple[Any, ...], kwargs: dict[str, Any]) -> tuple[Any, ...]:
+    """Note the call's keys and version; the args with an iterator of keys made a list."""
+    spec = _KEY_ARGS[call.op]
+    if spec is not None:
+        position, name = spec
+        given = args[position] if len(args) > position else kwargs.get(name)
+        if spec[1] == "key":
+            call.keys = (given,)
+        elif spec[1] == "data":
+            call.keys = tuple(given) if given is not None else ()
+        else:
+            keys = given if given is None or isinstance(given, list | tuple) else list(given)
+            call.keys = tuple(keys or ())
+            if keys is not given:  # an iterator can be consumed only once: by the backend
+                if len(args) > position:
+                    args = (*args[:position], keys, *args[position + 1 :])
+                else:
+                    kwargs[name] = keys
+    at = _VERSION_ARG[call.op]
+    if at is not None:
+        call.version = args[at] if len(args) > at else kwargs.get("version")
+    return args
+
+
+def _prepare(call: Call, args: tuple[Any, ...], kwargs: dict[str, Any]) -> tuple[Any, Any]:
+    """The args to call with (get: our own default; get_or_set: a watched one) and the
+    application's default for get()."""
+    op = call.op
+    if op == "get":
+        if len(args) > 1:
+            default, args = args[1], (args[0], _MISSING, *args[2:])
+        else:
+            default, kwargs["default"] = kwargs.get("default"), _MISSING
+        return args, default
+    if op == "get_or_set":
+        given = args[1] if len(args) > 1 else kwargs.get("default")
+        if callable(given):
+            watched = _watched(given, call)
+            if len(args) > 1:
+                args = (args[0], watched, *args[2:])
+            else:
+                kwargs["default"] = watched
+    return args, None
+
+
+def _watched(compute: Callable[[], Any], call: Call) -> Callable[[], Any]:
+    """get_or_set's default, noting that it ran; its own cache calls are the application's."""
+
+    def default() -> Any:
+        call.stored = True
+        token = _current.set(None)
+        start = perf_counter()
+        try:
+            return compute()
+        finally:
+            call.computed = (start, perf_counter())
+            _current.reset(token)
+
+    return default
+
+
+def _finish(call: Call, result: Any, default: Any) -> Any:
+    """The result the application gets, and the call's hits."""
+    op = call.op
+    if op == "get":
+        found = result is not _MISSING
+        call.hit = (found,)
+        return result if found else default
+    if op == "get_many":
+        call.hit = tuple(key in result for key in call.keys)
+    elif op == "has_key":
+        call.hit = (bool(result),)
+    elif op == "get_or_set":
+        call.hit = (not call.stored,)
+    return result
+
+
+def _end(wanted: tuple[Recorder, ...], call: Call, caller: Any) -> None:
+    call.thread = _thread_name()
+    issuer = issuer_of(caller)
+    for recorder in wanted:
+        recorder.record(call, caller, issuer)
+
+
+def _sync_hook(op: str, original: Callable[..., Any]) -> Callable[..., Any]:
+    @wraps(original)
+    def hook(self: Any, *args: Any, **kwargs: Any) -> Any:
+        begun = _begin(op, self)
+        if begun is None:
+            return original(self, *args, **kwargs)
+        wanted, call = begun
+        args = _arguments(call, args, kwargs)
+        args, default = _prepare(call, args, kwargs)
+        token = None
+        try:
+            token = _current.set(call)
+            call.start = perf_counter()
+            return _finish(call, original(self, *args, **kwargs), default)
+        except BaseException as exc:
+            call.error = f"{type(exc).__name__}: {exc}"
+            raise
+        finally:
+            call.duration = perf_counter() - call.start
+            if token is not None:
+                _current.reset(token)
+            _end(wanted, call, sys._getframe(1))
+
+    setattr(hook, HOOK_MARK, True)
+    return hook
+
+
+def _async_hook(op: str, original: Callable[..., Any]) -> Callable[..., Any]:
+    @wraps(original)
+    async def hook(self: Any, *args: Any, **kwargs: Any) -> Any:
+        begun = _begin(op, self)
+        if begun is None:
+            return await original(self, *args, **kwargs)
+        wanted, call = begun
+        args = _arguments(call, args, kwargs)
+        args, default = _prepare(call, args, kwargs)
+        token = None
+        try:
+            token = _current.set(call)  # copied into sync_to_async's thread with the context
+            call.start = perf_counter()
+            return _finish(call, await original(self, *args, **kwargs), default)
+        except BaseException as exc:
+            call.error = f"{type(exc).__name__}: {exc}"
+            raise
+        finally:
+            call.duration = perf_counter() - call.start
+            if token is not None:
+                _current.reset(token)
+            # The awaiting coroutine's frame: a running coroutine's f_back is its awaiter.
+            _end(wanted, call, sys._getframe(1))
+
+    setattr(hook, HOOK_MARK, True)
+    return hook
