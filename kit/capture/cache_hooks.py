@@ -84,6 +84,8 @@ _current: ContextVar[Call | None] = ContextVar("kit_cache_call", default=None)
 _MISSING = object()  # the default a hooked get() passes down, so a miss is told from a None
 _lock = threading.Lock()
 _recorders: tuple[Recorder, ...] = ()
+# alias -> the active recorders that want its calls (remade whenever a recorder comes or goes).
+_wanted: dict[str | None, tuple[Recorder, ...]] = {}
 _users: dict[type, int] = {}  # class -> the active recorders that need it hooked
 _saved: dict[type, list[tuple[str, Any]]] = {}  # class -> (name, its own attribute or _ABSENT)
 _ABSENT = object()
@@ -95,6 +97,7 @@ def install(recorder: Recorder, classes: Iterable[type], hooked: list[type]) -> 
     global _recorders
     with _lock:
         _recorders = (*_recorders, recorder)
+        _index_aliases()
         for cls in classes:
             _users[cls] = _users.get(cls, 0) + 1
             hooked.append(cls)
@@ -107,6 +110,7 @@ def remove(recorder: Recorder, hooked: list[type]) -> None:
     global _recorders
     with _lock:
         _recorders = tuple(r for r in _recorders if r is not recorder)
+        _index_aliases()
         while hooked:
             cls = hooked.pop()
             _users[cls] -= 1
@@ -115,6 +119,12 @@ def remove(recorder: Recorder, hooked: list[type]) -> None:
                 _unhook_class(cls)
         if not _recorders:
             forget_instances()
+
+
+def _index_aliases() -> None:
+    global _wanted
+    aliases = {alias for recorder in _recorders for alias in recorder.aliases}
+    _wanted = {a: tuple(r for r in _recorders if a in r.aliases) for a in aliases}
 
 
 def hooked_classes() -> list[type]:
@@ -163,19 +173,26 @@ def _thread_name() -> str:
         return _names.name  # type: ignore[no-any-return]
 
 
-def _begin(op: str, instance: Any) -> tuple[tuple[Recorder, ...], Call] | None:
-    """The recorders that want this call and its Call, or None to pass it through untouched."""
-    recorders = _recorders
+def _begin(
+    op: str, instance: Any, args: tuple[Any, ...], kwargs: dict[str, Any]
+) -> tuple[tuple[Recorder, ...], Call, tuple[Any, ...], Any] | None:
+    """The recorders that want this call, its Call, the args to call the backend with and the
+    application's default for get(); None to pass the call through untouched."""
     outer = _current.get()
     if outer is not None:
         if op in WRITE_OPS:
             outer.stored = True  # a get_or_set() storing its default
         return None
-    if not recorders:
-        return None  # a hook being removed while this thread entered it
+    # None when no recorder wants the alias, or none is left (a hook being removed while this
+    # thread entered it).
     alias = alias_of(instance)
-    wanted = tuple(r for r in recorders if alias in r.aliases)
-    return (wanted, Call(op, alias, instance)) if wanted and alias is not None else None
+    wanted = _wanted.get(alias)
+    if wanted is None or alias is None:
+        return None
+    call = Call(op, alias, instance)
+    args = _arguments(call, args, kwargs)
+    args, default = _prepare(call, args, kwargs)
+    return wanted, call, args, default
 
 
 def _arguments(call: Call, args: tuple[Any, ...], kwargs: dict[str, Any]) -> tuple[Any, ...]:
@@ -265,12 +282,10 @@ def _end(wanted: tuple[Recorder, ...], call: Call, caller: Any) -> None:
 def _sync_hook(op: str, original: Callable[..., Any]) -> Callable[..., Any]:
     @wraps(original)
     def hook(self: Any, *args: Any, **kwargs: Any) -> Any:
-        begun = _begin(op, self)
+        begun = _begin(op, self, args, kwargs)
         if begun is None:
             return original(self, *args, **kwargs)
-        wanted, call = begun
-        args = _arguments(call, args, kwargs)
-        args, default = _prepare(call, args, kwargs)
+        wanted, call, args, default = begun
         token = None
         try:
             token = _current.set(call)
@@ -292,12 +307,10 @@ def _sync_hook(op: str, original: Callable[..., Any]) -> Callable[..., Any]:
 def _async_hook(op: str, original: Callable[..., Any]) -> Callable[..., Any]:
     @wraps(original)
     async def hook(self: Any, *args: Any, **kwargs: Any) -> Any:
-        begun = _begin(op, self)
+        begun = _begin(op, self, args, kwargs)
         if begun is None:
             return await original(self, *args, **kwargs)
-        wanted, call = begun
-        args = _arguments(call, args, kwargs)
-        args, default = _prepare(call, args, kwargs)
+        wanted, call, args, default = begun
         token = None
         try:
             token = _current.set(call)  # copied into sync_to_async's thread with the context

@@ -27,6 +27,21 @@ def _first_key(keys: tuple[str, ...]) -> str:
     return keys[0] if keys else ""
 
 
+# Positions in a row: one flat tuple per call of strings, numbers, code objects and tuples of
+# those, the keys inlined at its end (the query rows do the same; kit.capture.rows says why: the
+# garbage collector stops tracking such a row at its first pass). The backend instance is kept
+# once per recorder and named by its index.
+OP, ALIAS, INSTANCE, VERSION, START, DURATION, THREAD, ERROR, COMPUTED, HIT = range(10)
+CODE, LASTI, LINE, ENTRY, FRAGMENT, VIEW, REQUEST, NUMBER, VARY, KEYS = range(10, 20)
+_NO_ISSUER: tuple[str | None, str | None, str | None, int | None, tuple[str, ...]] = (
+    None,
+    None,
+    None,
+    None,
+    (),
+)
+
+
 class CacheRecorder:
     """Records each outermost cache call on its aliases; past `cap` only counts per pattern."""
 
@@ -45,26 +60,50 @@ class CacheRecorder:
         # Set while the notebook displays the cell's last value (see QueryRecorder).
         self.fallback_line: int | None = None
         self.started_at = perf_counter() if started_at is None else started_at
-        # (Call, origin, issuer, request number) per call, in the order the calls returned.
         self.rows: list[tuple[Any, ...]] = []
         self.counters: dict[tuple[str, str, str], CacheCounter] = {}
         self._key_pattern = key_pattern or _first_key
         self._lock = threading.Lock()
+        # id(backend instance) -> its index in _instances, which keeps it (and its id) alive.
+        self._instance_index: dict[int, int] = {}
+        self._instances: list[Any] = []
         # Requests numbered from 1 as first seen; weak, so a finished request is not kept alive.
         self._requests: weakref.WeakKeyDictionary[Any, int] = weakref.WeakKeyDictionary()
         self._request_count = 0
 
     def record(self, call: Call, caller: Any, issuer: tuple[Issuer, Any] | None) -> None:
         """Keep one finished call (called by the hooks, in the caller's thread)."""
+        keys: tuple[Any, ...] = call.keys
+        if len(keys) == 1:
+            key = keys[0]
+            keys = (key,) if type(key) is str else (str(key),)
+        else:
+            keys = tuple(k if type(k) is str else str(k) for k in keys)
         if len(self.rows) >= self.cap:
-            self._count(call)
+            self._count(call, keys)
             return
-        origin = find_origin(caller, self.cell_filename, self.fallback_line)[:4]
-        number = None
-        if issuer is not None:
-            request = issuer[1]
-            number = None if request is None else self._number(request)
-        self.rows.append((call, origin, None if issuer is None else issuer[0], number))
+        code, lasti, line, entry = find_origin(caller, self.cell_filename, self.fallback_line)[:4]
+        instance = self._instance_index.get(id(call.instance))
+        if instance is None:
+            instance = self._keep(call.instance)
+        if issuer is None:
+            fragment, view, request, number, vary = _NO_ISSUER
+        else:
+            (fragment, view, request, vary), made_by = issuer
+            number = None if made_by is None else self._number(made_by)
+        self.rows.append(
+            (call.op, call.alias, instance, call.version, call.start, call.duration, call.thread,
+             call.error, call.computed, call.hit, code, lasti, line, entry, fragment, view,
+             request, number, vary, *keys)
+        )  # fmt: skip
+
+    def _keep(self, instance: Any) -> int:
+        with self._lock:
+            index = self._instance_index.get(id(instance))
+            if index is None:
+                index = self._instance_index[id(instance)] = len(self._instances)
+                self._instances.append(instance)
+            return index
 
     def _number(self, request: Any) -> int:
         with self._lock:
@@ -74,8 +113,7 @@ class CacheRecorder:
                 number = self._requests[request] = self._request_count
             return number
 
-    def _count(self, call: Call) -> None:
-        keys = tuple(str(k) for k in call.keys)
+    def _count(self, call: Call, keys: tuple[str, ...]) -> None:
         key = (call.alias, call.op, self._key_pattern(keys))
         hit = call.hit or ()
         with self._lock:
@@ -86,12 +124,12 @@ class CacheRecorder:
 
     def records(self) -> list[CacheRecord]:
         """The full records so far, in the order the calls returned."""
-        return build_cache_records(list(self.rows), self.started_at)
+        return build_cache_records(list(self.rows), self.started_at, self._instances)
 
     def frozen_records(self) -> Callable[[], list[CacheRecord]]:
         """The records as they are now, built only when first asked for."""
-        rows = list(self.rows)
-        return built_once(lambda: build_cache_records(rows, self.started_at))
+        rows, instances = list(self.rows), list(self._instances)
+        return built_once(lambda: build_cache_records(rows, self.started_at, instances))
 
     @property
     def call_count(self) -> int:
@@ -99,50 +137,53 @@ class CacheRecorder:
         return len(self.rows) + sum(c.count for c in list(self.counters.values()))
 
 
-def build_cache_records(rows: list[tuple[Any, ...]], started_at: float) -> list[CacheRecord]:
+def build_cache_records(
+    rows: list[tuple[Any, ...]], started_at: float, instances: list[Any]
+) -> list[CacheRecord]:
     """CacheRecords from the recorder's rows, numbered from 0; times in ms from started_at."""
     records = []
-    for i, (call, origin, issuer, number) in enumerate(rows):
-        code, lasti, line, entry = origin
+    for i, row in enumerate(rows):
+        code, lasti, line, entry = row[CODE], row[LASTI], row[LINE], row[ENTRY]
         lineno = None if code is None else line_at(code, lasti)
-        keys = tuple(k if type(k) is str else str(k) for k in call.keys)
-        issuer = issuer or Issuer(None, None, None, ())
+        instance = instances[row[INSTANCE]]
+        keys = row[KEYS:]
+        computed = row[COMPUTED]
         records.append(
             CacheRecord(
                 id=i,
-                op=call.op,
-                alias=call.alias,
-                backend=type(call.instance).__name__,
+                op=row[OP],
+                alias=row[ALIAS],
+                backend=type(instance).__name__,
                 keys=keys,
-                versioned_keys=_versioned(call, keys),
-                hit=call.hit,
-                start_ms=(call.start - started_at) * 1000.0,
-                duration_ms=call.duration * 1000.0,
-                thread=call.thread,
+                versioned_keys=_versioned(instance, keys, row[VERSION]),
+                hit=row[HIT],
+                start_ms=(row[START] - started_at) * 1000.0,
+                duration_ms=row[DURATION] * 1000.0,
+                thread=row[THREAD],
                 source_file=None if code is None else code.co_filename,
                 source_lineno=lineno,
                 line=lineno if line == USER_LINE else line,
                 entry=None if entry is None else entry.co_qualname,
-                error=call.error,
-                fragment=issuer.fragment,
-                view=issuer.view,
-                request=issuer.request,
-                request_number=number,
-                vary_on=issuer.vary_on,
+                error=row[ERROR],
+                fragment=row[FRAGMENT],
+                view=row[VIEW],
+                request=row[REQUEST],
+                request_number=row[NUMBER],
+                vary_on=row[VARY],
                 computed_ms=None
-                if call.computed is None
-                else tuple((t - started_at) * 1000.0 for t in call.computed),  # type: ignore[arg-type]
+                if computed is None
+                else ((computed[0] - started_at) * 1000.0, (computed[1] - started_at) * 1000.0),
             )
         )
     return records
 
 
-def _versioned(call: Call, keys: tuple[str, ...]) -> tuple[str, ...]:
+def _versioned(instance: Any, keys: tuple[str, ...], version: Any) -> tuple[str, ...]:
     """The keys as the backend stores them: make_key() with its prefix, version and key_func."""
-    make_key = getattr(call.instance, "make_key", None)
+    make_key = getattr(instance, "make_key", None)
     if make_key is None:
         return keys
-    return tuple(make_key(key, version=call.version) for key in keys)
+    return tuple(make_key(key, version=version) for key in keys)
 
 
 @contextmanager
