@@ -314,3 +314,18 @@ def test_the_database_caches_own_queries_are_profiled_too(cache_table):
     thread = threading.current_thread().name
     assert all(timeline.call_around(thread, q.start_ms) for q in p.queries)
     assert timeline.queries_between(thread, 0.0, float("inf")) == []
+
+
+def test_incr_version_is_one_call(locmem):
+    cache.set("k", 1)
+    with kit.profile() as p:
+        assert cache.incr_version("k") == 2
+    assert [(c.op, c.keys) for c in p.cache_calls] == [("incr_version", ("k",))]
+
+
+def test_an_alias_whose_backend_cannot_be_imported_does_not_stop_a_profile():
+    broken = {"BACKEND": "no_such_package.Cache"}
+    with override_settings(CACHES={"default": settings_for(LOCMEM), "broken": broken}):
+        with kit.profile() as p:
+            cache.get("k")
+        assert [c.alias for c in p.cache_calls] == ["default"]

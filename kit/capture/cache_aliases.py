@@ -51,6 +51,15 @@ def backend_class(alias: str) -> type:
     return import_string(caches.settings[alias]["BACKEND"])  # type: ignore[no-any-return]
 
 
+def importable_backend(alias: str) -> type | None:
+    """backend_class(alias), or None when it cannot be imported: such an alias makes no call
+    (Django fails on its first use), and an unused broken alias must not stop a profile."""
+    try:
+        return backend_class(alias)
+    except ImportError:
+        return None
+
+
 def alias_of(instance: Any) -> str | None:
     """The alias the instance serves, or None for a backend that no alias configures."""
     entry = _known.get(id(instance))
@@ -81,7 +90,7 @@ def _find_alias(instance: Any) -> str | None:
     # An instance made another way (caches.create_connection(), a backend class called by
     # hand): the alias whose backend class it is, when only one has it, else the one whose
     # location, prefix and version match.
-    candidates = [a for a in configured if backend_class(a) is type(instance)]
+    candidates = [a for a in configured if importable_backend(a) is type(instance)]
     if len(candidates) <= 1:
         return candidates[0] if candidates else None
     place = _place(instance)

@@ -44,6 +44,7 @@ _KEY_ARGS["clear"] = None
 _VERSION_ARG = {
     "get": 2, "get_many": 1, "set": 3, "set_many": 2, "add": 3, "delete": 1, "delete_many": 1,
     "incr": 2, "decr": 2, "touch": 2, "clear": None, "get_or_set": 3, "has_key": 1,
+    "incr_version": 2, "decr_version": 2,
 }  # fmt: skip
 # The methods hooked: each op, and its async twin (BaseCache's aget, aset_many...).
 OPERATIONS = {**{op: op for op in CACHE_OPS}, **{f"a{op}": op for op in CACHE_OPS}}

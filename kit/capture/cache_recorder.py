@@ -14,7 +14,7 @@ from contextlib import contextmanager
 from time import perf_counter
 from typing import Any
 
-from kit.capture.cache_aliases import backend_class, resolve_cache_aliases
+from kit.capture.cache_aliases import importable_backend, resolve_cache_aliases
 from kit.capture.cache_hooks import Call, install, remove
 from kit.capture.cache_issuers import Issuer
 from kit.capture.cache_records import CacheCounter, CacheRecord
@@ -206,7 +206,7 @@ def capture_cache_calls(
         cell_filename=cell_filename,
         started_at=started_at,
     )
-    classes = list(dict.fromkeys(backend_class(alias) for alias in aliases))
+    classes = list(dict.fromkeys(filter(None, map(importable_backend, aliases))))
     hooked: list[type] = []
     # remove() undoes whatever install() did, even if it was interrupted half-way.
     try:

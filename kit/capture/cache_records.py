@@ -20,6 +20,9 @@ CACHE_OPS = (
     "clear",
     "get_or_set",
     "has_key",
+    # Move a key's value to another version (BaseCache: a get, a set and a delete inside).
+    "incr_version",
+    "decr_version",
 )
 READ_OPS = frozenset({"get", "get_many", "get_or_set", "has_key"})
 # What stores a value under a key (get_or_set stores one on a miss: see CacheRecord.stored).
