@@ -127,10 +127,10 @@ def test_cache_table_by_key_pattern():
 def test_timeline_draws_cache_lanes_with_their_own_legend_and_hover():
     profile = cache_profile()
     fig = render_timeline(profile)
-    cache_traces = [t for t in fig.data if t.legendgroup == "cache"]
+    cache_traces = [t for t in fig.data if t.meta == "cache"]
     assert [t.name for t in cache_traces] == ["cache hit", "cache miss", "cache set"]
     assert all(t.showlegend for t in cache_traces)
-    assert not any(t.showlegend for t in fig.data if t.legendgroup != "cache")
+    assert not any(t.showlegend for t in fig.data if t.meta != "cache")
     assert fig.layout.showlegend is True
     assert list(fig.layout.yaxis.ticktext) == ["#1 SELECT auth_user", "cache: default"]
     assert {int(y) for t in cache_traces for y in t.y} == {1}
@@ -139,7 +139,7 @@ def test_timeline_draws_cache_lanes_with_their_own_legend_and_hover():
     assert "1/2 found" in miss.text[1] and "cell line 2" in miss.text[1]
     assert fig.layout.title.text.startswith("Timeline: 1 queries, 4 cache calls in")
     binned = render_timeline(profile, detail_limit=2)
-    assert all(t.customdata is not None for t in binned.data if t.legendgroup == "cache")
+    assert all(t.customdata is not None for t in binned.data if t.meta == "cache")
     text = timeline_text(profile, [], {})
     (row,) = [line for line in text.splitlines() if line.startswith("cache: default")]
     assert row.endswith("4        1.0 ms (2 hits, 2 misses)")

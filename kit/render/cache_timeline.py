@@ -14,7 +14,8 @@ from kit.analysis.cache_keys import keys_pattern
 from kit.capture.cache_records import DELETE_OPS, WRITE_OPS, CacheRecord
 from kit.profiles.profile import Profile
 
-LEGEND_GROUP = "cache"
+# Marks the cache traces (a legendgroup would stack their legend entries in a column).
+CACHE_TRACE = "cache"
 # Outcome -> (legend name, colour, marker). Away from the palette of query shapes: diamonds,
 # and colours no shape uses.
 OUTCOMES = {
@@ -25,6 +26,7 @@ OUTCOMES = {
     "other": ("other cache call", "#969696", "diamond-open"),
 }
 BINS = 200
+LEGEND_PX = 30  # the legend's line under the axis
 MAX_KEYS = 3
 
 
@@ -67,12 +69,21 @@ def add_cache_lanes(
             fig.add_trace(_detailed(members, rows, name, color, symbol))
     # The legend explains the cache markers only: query rows are named on the axis.
     fig.for_each_trace(
-        lambda t: t.update(showlegend=False) if t.legendgroup != LEGEND_GROUP else None
+        lambda t: t.update(showlegend=False) if t.meta != CACHE_TRACE else None
     )
+    # Under the axis title, in one line: above the plot it would crowd the title.
     fig.update_layout(
         showlegend=True,
-        legend={"orientation": "h", "yanchor": "bottom", "y": 1.0, "xanchor": "right", "x": 1.0},
+        legend={
+            "orientation": "h",
+            "yref": "container",
+            "y": 0.0,
+            "yanchor": "bottom",
+            "x": 0.0,
+            "xanchor": "left",
+        },
     )
+    fig.update_layout(margin={"b": (fig.layout.margin.b or 0) + LEGEND_PX})
     return labels
 
 
@@ -80,7 +91,7 @@ def _bar(name: str, color: str, symbol: str) -> dict[str, object]:
     return {
         "mode": "markers",
         "name": name,
-        "legendgroup": LEGEND_GROUP,
+        "meta": CACHE_TRACE,
         "showlegend": True,
         "marker": {"color": color, "size": 8, "symbol": symbol},
     }

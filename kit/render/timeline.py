@@ -17,7 +17,7 @@ import plotly.graph_objects as go
 
 from kit.capture.records import QueryRecord
 from kit.profiles.profile import Profile
-from kit.render.cache_timeline import add_cache_lanes
+from kit.render.cache_timeline import LEGEND_PX, add_cache_lanes
 from kit.render.marks import n_plus_one_groups
 from kit.render.shapes import ShapeStats, shape_color, shape_stats, shape_summary
 
@@ -97,7 +97,7 @@ def _with_cache(
     fig.update_layout(
         title_text=f"Timeline: {profile.query_count:,} queries, {profile.cache_call_count:,} "
         f"cache calls in {end_ms:,.1f} ms, wall clock",
-        height=170 + 30 * max(len(names), 2),
+        height=150 + LEGEND_PX + 30 * max(len(names), 2),
         yaxis={
             "tickvals": list(range(len(names))),
             "ticktext": names,
