@@ -34,7 +34,9 @@ def per_visitor(request: HttpRequest) -> HttpResponse:
 
 
 def fragment(request: HttpRequest) -> HttpResponse:
-    context = {"posts": Post.objects.order_by("pk")[:3], "stamp": request.GET.get("stamp", "")}
+    # The fragment varies on `stamp`: from the query string, else a cookie (one per visitor).
+    stamp = request.GET.get("stamp") or request.COOKIES.get("visitor", "")
+    context = {"posts": Post.objects.order_by("pk")[:3], "stamp": stamp}
     return HttpResponse(FRAGMENT.render(context, request))
 
 
