@@ -11,11 +11,10 @@ import threading
 from collections.abc import Sequence
 from typing import Any
 
-from django.apps import apps
 from django.core.cache import caches
 from django.utils.module_loading import import_string
 
-from kit.errors import DjangoSetupError, UnknownAliasError
+from kit.capture.aliases import choose_aliases, require_django
 
 # id(instance) -> (instance, alias or None). The instance is kept so that its id cannot be
 # reused by another object while the entry lives; forget_instances() empties it after the block.
@@ -26,24 +25,10 @@ _lock = threading.Lock()
 def resolve_cache_aliases(cache: bool | str | Sequence[str] | None) -> tuple[str, ...]:
     """The cache aliases to capture: all configured ones (None, True), none (False), or those
     named (checked against settings.CACHES)."""
-    if not apps.ready:
-        raise DjangoSetupError(
-            "Django is not set up: call kit.setup('yourproject.settings') or django.setup() "
-            "before profiling."
-        )
+    require_django()
     if cache is False:
         return ()
-    configured = tuple(caches)
-    if cache is None or cache is True:
-        return configured
-    names = (cache,) if isinstance(cache, str) else tuple(cache)
-    for name in names:
-        if name not in configured:
-            raise UnknownAliasError(
-                f"Unknown cache alias {name!r}: settings.CACHES defines "
-                f"{', '.join(map(repr, configured))}; use one of those."
-            )
-    return names
+    return choose_aliases(None if cache is True else cache, tuple(caches), "CACHES", "cache")
 
 
 def backend_class(alias: str) -> type:

@@ -18,7 +18,7 @@ from kit.capture.cache_aliases import importable_backend, resolve_cache_aliases
 from kit.capture.cache_hooks import Call, install, remove
 from kit.capture.cache_issuers import Issuer
 from kit.capture.cache_records import CacheCounter, CacheRecord
-from kit.capture.frames import USER_LINE, find_origin, line_at
+from kit.capture.frames import find_origin, origin_fields
 from kit.capture.lazy import built_once
 from kit.capture.recorder import DEFAULT_RECORD_CAP
 
@@ -142,9 +142,11 @@ def build_cache_records(
 ) -> list[CacheRecord]:
     """CacheRecords from the recorder's rows, numbered from 0; times in ms from started_at."""
     records = []
+    lines: dict[tuple[int, int], int | None] = {}
     for i, row in enumerate(rows):
-        code, lasti, line, entry = row[CODE], row[LASTI], row[LINE], row[ENTRY]
-        lineno = None if code is None else line_at(code, lasti)
+        source_file, lineno, line, entry = origin_fields(
+            row[CODE], row[LASTI], row[LINE], row[ENTRY], lines
+        )
         instance = instances[row[INSTANCE]]
         keys = row[KEYS:]
         computed = row[COMPUTED]
@@ -160,10 +162,10 @@ def build_cache_records(
                 start_ms=(row[START] - started_at) * 1000.0,
                 duration_ms=row[DURATION] * 1000.0,
                 thread=row[THREAD],
-                source_file=None if code is None else code.co_filename,
+                source_file=source_file,
                 source_lineno=lineno,
-                line=lineno if line == USER_LINE else line,
-                entry=None if entry is None else entry.co_qualname,
+                line=line,
+                entry=entry,
                 error=row[ERROR],
                 fragment=row[FRAGMENT],
                 view=row[VIEW],

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from kit.capture.records import Timed
+
 # The cache API's operations, as the application calls them. Reads report a hit per key; an
 # async method (aget, aset_many...) is recorded under its operation's name.
 CACHE_OPS = (
@@ -31,7 +33,7 @@ DELETE_OPS = frozenset({"delete", "delete_many", "clear"})
 
 
 @dataclass(frozen=True, slots=True)
-class CacheRecord:
+class CacheRecord(Timed):
     """One cache call: its operation, keys, hits, timing and the line behind it.
 
     keys are the keys as the application passed them (str() of each); versioned_keys the keys
@@ -65,18 +67,6 @@ class CacheRecord:
     vary_on: tuple[str, ...] = ()
     # When get_or_set's callable default ran, (start_ms, end_ms), if it did.
     computed_ms: tuple[float, float] | None = None
-
-    @property
-    def source(self) -> str | None:
-        """Where the call came from, "file:line": the first frame outside Django and the kit."""
-        if self.source_file is None:
-            return None
-        return f"{self.source_file}:{self.source_lineno}"
-
-    @property
-    def end_ms(self) -> float:
-        """When the call returned, in ms from the start of the capture."""
-        return self.start_ms + self.duration_ms
 
     @property
     def is_read(self) -> bool:

@@ -68,9 +68,7 @@ def add_cache_lanes(
         else:
             fig.add_trace(_detailed(members, rows, name, color, symbol))
     # The legend explains the cache markers only: query rows are named on the axis.
-    fig.for_each_trace(
-        lambda t: t.update(showlegend=False) if t.meta != CACHE_TRACE else None
-    )
+    fig.for_each_trace(lambda t: t.update(showlegend=False) if t.meta != CACHE_TRACE else None)
     # Under the axis title, in one line: above the plot it would crowd the title.
     fig.update_layout(
         showlegend=True,
