@@ -260,3 +260,17 @@ def test_a_cell_displaying_a_cache_value_names_its_line(ip_shell, two_caches):
     )
     (shown,) = ip_shell.user_ns["prof"].cache_calls
     assert shown.line == 3
+
+
+def test_a_profiles_own_views_show_the_cache_table():
+    profile = cache_profile()
+    assert "Cache calls by key pattern (4 cache calls" in repr(profile)
+    assert "<strong>Cache calls by key pattern" in profile._repr_html_()
+    assert "**Cache calls by key pattern" in profile._repr_markdown_()
+    assert "Cache calls by key pattern" not in repr(cache_profile(calls=[]))
+
+
+def test_timeline_says_how_many_cache_calls_it_does_not_draw():
+    profile = cache_profile(cache_call_count=10)
+    subtitle = render_timeline(profile).layout.title.subtitle.text
+    assert subtitle.endswith("; 6 cache calls past the record cap are not drawn")

@@ -94,6 +94,11 @@ def _with_cache(
     if not labels:
         return
     names = [lane.label for lane in lanes] + labels
+    past_cap = profile.cache_call_count - len(profile.cache_calls)
+    if past_cap:
+        note = f"{past_cap:,} cache calls past the record cap are not drawn"
+        subtitle = fig.layout.title.subtitle.text
+        fig.update_layout(title_subtitle_text=f"{subtitle}; {note}")
     fig.update_layout(
         title_text=f"Timeline: {profile.query_count:,} queries, {profile.cache_call_count:,} "
         f"cache calls in {end_ms:,.1f} ms, wall clock",
