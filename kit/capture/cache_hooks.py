@@ -90,6 +90,8 @@ _wanted: dict[str | None, tuple[Recorder, ...]] = {}
 _users: dict[type, int] = {}  # class -> the active recorders that need it hooked
 _saved: dict[type, list[tuple[str, Any]]] = {}  # class -> (name, its own attribute or _ABSENT)
 _ABSENT = object()
+# (class, method name) -> (the original it wraps, the hook): kept between blocks, never on a class.
+_made: dict[tuple[type, str], tuple[Any, Callable[..., Any]]] = {}
 _names = threading.local()
 
 
@@ -142,8 +144,17 @@ def _hook_class(cls: type) -> None:
         if original is None:
             continue
         saved.append((name, cls.__dict__.get(name, _ABSENT)))  # before setattr: a restore is safe
+        setattr(cls, name, _hook_for(cls, name, op, original))
+
+
+def _hook_for(cls: type, name: str, op: str, original: Callable[..., Any]) -> Callable[..., Any]:
+    """The hook of cls.name around original: made once, then kept for the next blocks (making
+    thirty hooks with functools.wraps was most of a block's set-up)."""
+    made = _made.get((cls, name))
+    if made is None or made[0] is not original:
         hook = _async_hook(op, original) if name != op else _sync_hook(op, original)
-        setattr(cls, name, hook)
+        made = _made[(cls, name)] = (original, hook)
+    return made[1]
 
 
 def _unhook_class(cls: type) -> None:
