@@ -40,7 +40,10 @@ def main() -> None:
     prefix = f"kit-bench-{uuid.uuid4().hex[:8]}"
     backends = {
         "locmem": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
-        "redis": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": args.redis},
+        "redis": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": args.redis,
+        },
     }
     settings = {alias: {**entry, "KEY_PREFIX": prefix} for alias, entry in backends.items()}
     variants: dict[str, Callable[[], AbstractContextManager[object]]] = {
@@ -55,11 +58,34 @@ def main() -> None:
             bursts = {
                 "get, hit": lambda c=cache, n=calls: [c.get(f"user_{i % KEYS}") for i in range(n)],
                 "get, miss": lambda c=cache, n=calls: [c.get(f"absent_{i}") for i in range(n)],
-                "set": lambda c=cache, n=calls: [c.set(f"user_{i % KEYS}", i, 600) for i in range(n)],
+                "set": lambda c=cache, n=calls: [
+                    c.set(f"user_{i % KEYS}", i, 600) for i in range(n)
+                ],
             }
             for label, burst in bursts.items():
                 report(f"{alias}, {label}", calls, burst, variants, args.rounds)
             cache.delete_many([f"user_{i}" for i in range(KEYS)])
+        report_block_cost(variants, args.rounds)
+
+
+def report_block_cost(
+    variants: dict[str, Callable[[], AbstractContextManager[object]]],
+    rounds: int,
+    blocks: int = 500,
+) -> None:
+    """What a block that makes no call costs to open and close: hooks on and off included."""
+    names = list(variants)[1:]
+    times: dict[str, list[float]] = {name: [] for name in names}
+    for round_ in range(rounds):
+        for name in names[round_ % len(names) :] + names[: round_ % len(names)]:
+            start = process_time()
+            for _ in range(blocks):
+                with variants[name]():
+                    pass
+            times[name].append((process_time() - start) / blocks * 1e6)
+    print(f"an empty block, {blocks} per burst, {rounds} rounds (CPU us per block)")
+    for name in names:
+        print(f"{name:<26}{statistics.median(times[name]):>9.1f}")
 
 
 def report(
