@@ -10,11 +10,11 @@ import nbformat
 import pytest
 from IPython.core.error import UsageError
 from IPython.utils.capture import capture_output
-from kit.analysis.budget import Budget
-from kit.render.budget import BudgetExceeded, budget_violations, offenders, violation_text
 from nbclient.exceptions import CellExecutionError
 
 import kit
+from kit.analysis.budget import Budget
+from kit.render.budget import BudgetExceeded, budget_violations, offenders, violation_text
 from sample_app.blog.models import Post
 from tests.kernels import execute_notebook
 from tests.profiles import fixed_profile, n_plus_one_profile
