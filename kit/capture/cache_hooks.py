@@ -23,29 +23,24 @@ from __future__ import annotations
 import sys
 import threading
 from collections.abc import Callable, Iterable
-from contextvars import ContextVar
 from functools import wraps
 from time import perf_counter
 from typing import Any, Protocol
 
 from kit.capture.cache_aliases import alias_of, forget_instances
+from kit.capture.cache_calls import (
+    Call,
+    current_call,
+    finish_call,
+    prepare_arguments,
+    read_arguments,
+    thread_name,
+)
 from kit.capture.cache_issuers import Issuer, issuer_of
 from kit.capture.cache_records import CACHE_OPS, WRITE_OPS
 
 # Set on every hook function: the leak check looks for it on the classes.
 HOOK_MARK = "_kit_cache_hook"
-# op -> where its key(s) are (position, keyword), or None for clear().
-_KEY_ARGS: dict[str, tuple[int, str] | None] = {
-    op: (0, "keys" if op in ("get_many", "delete_many") else "data" if op == "set_many" else "key")
-    for op in CACHE_OPS
-}
-_KEY_ARGS["clear"] = None
-# op -> the position of its version argument (None: it has none).
-_VERSION_ARG = {
-    "get": 2, "get_many": 1, "set": 3, "set_many": 2, "add": 3, "delete": 1, "delete_many": 1,
-    "incr": 2, "decr": 2, "touch": 2, "clear": None, "get_or_set": 3, "has_key": 1,
-    "incr_version": 2, "decr_version": 2,
-}  # fmt: skip
 # The methods hooked: each op, and its async twin (BaseCache's aget, aset_many...).
 OPERATIONS = {**{op: op for op in CACHE_OPS}, **{f"a{op}": op for op in CACHE_OPS}}
 
@@ -58,31 +53,6 @@ class Recorder(Protocol):
     def record(self, call: Call, caller: Any, issuer: tuple[Issuer, Any] | None) -> None: ...
 
 
-class Call:
-    """One outermost cache call: what it was and how it went, filled in by the hook."""
-
-    __slots__ = (
-        "alias", "computed", "duration", "error", "hit", "instance", "keys", "op", "start",
-        "stored", "thread", "version",
-    )  # fmt: skip
-
-    def __init__(self, op: str, alias: str, instance: Any) -> None:
-        self.op, self.alias, self.instance = op, alias, instance
-        self.keys: tuple[Any, ...] = ()
-        self.version: Any = None
-        self.hit: tuple[bool, ...] | None = None
-        self.start = self.duration = 0.0
-        self.error: str | None = None
-        self.thread = ""
-        # Set by a nested add()/set() (get_or_set's store) or its default being computed.
-        self.stored = False
-        # When get_or_set's callable default ran (perf_counter start and end), if it did: the
-        # queries in between are the application's, not the backend's.
-        self.computed: tuple[float, float] | None = None
-
-
-_current: ContextVar[Call | None] = ContextVar("kit_cache_call", default=None)
-_MISSING = object()  # the default a hooked get() passes down, so a miss is told from a None
 _lock = threading.Lock()
 _recorders: tuple[Recorder, ...] = ()
 # alias -> the active recorders that want its calls (remade whenever a recorder comes or goes).
@@ -92,7 +62,6 @@ _saved: dict[type, list[tuple[str, Any]]] = {}  # class -> (name, its own attrib
 _ABSENT = object()
 # (class, method name) -> (the original it wraps, the hook): kept between blocks, never on a class.
 _made: dict[tuple[type, str], tuple[Any, Callable[..., Any]]] = {}
-_names = threading.local()
 
 
 def install(recorder: Recorder, classes: Iterable[type], hooked: list[type]) -> None:
@@ -177,20 +146,12 @@ def _original(cls: type, name: str) -> Callable[..., Any] | None:
     return None
 
 
-def _thread_name() -> str:
-    try:
-        return _names.name  # type: ignore[no-any-return]
-    except AttributeError:
-        _names.name = threading.current_thread().name  # current_thread() is two Python calls
-        return _names.name  # type: ignore[no-any-return]
-
-
 def _begin(
     op: str, instance: Any, args: tuple[Any, ...], kwargs: dict[str, Any]
 ) -> tuple[tuple[Recorder, ...], Call, tuple[Any, ...], Any] | None:
     """The recorders that want this call, its Call, the args to call the backend with and the
     application's default for get(); None to pass the call through untouched."""
-    outer = _current.get()
+    outer = current_call.get()
     if outer is not None:
         if op in WRITE_OPS:
             outer.stored = True  # a get_or_set() storing its default
@@ -202,90 +163,13 @@ def _begin(
     if wanted is None or alias is None:
         return None
     call = Call(op, alias, instance)
-    args = _arguments(call, args, kwargs)
-    args, default = _prepare(call, args, kwargs)
+    args = read_arguments(call, args, kwargs)
+    args, default = prepare_arguments(call, args, kwargs)
     return wanted, call, args, default
 
 
-def _arguments(call: Call, args: tuple[Any, ...], kwargs: dict[str, Any]) -> tuple[Any, ...]:
-    """Note the call's keys and version; the args with an iterator of keys made a list."""
-    spec = _KEY_ARGS[call.op]
-    if spec is not None:
-        position, name = spec
-        given = args[position] if len(args) > position else kwargs.get(name)
-        if spec[1] == "key":
-            call.keys = (given,)
-        elif spec[1] == "data":
-            call.keys = tuple(given) if given is not None else ()
-        else:
-            keys = given if given is None or isinstance(given, list | tuple) else list(given)
-            call.keys = tuple(keys or ())
-            if keys is not given:  # an iterator can be consumed only once: by the backend
-                if len(args) > position:
-                    args = (*args[:position], keys, *args[position + 1 :])
-                else:
-                    kwargs[name] = keys
-    at = _VERSION_ARG[call.op]
-    if at is not None:
-        call.version = args[at] if len(args) > at else kwargs.get("version")
-    return args
-
-
-def _prepare(call: Call, args: tuple[Any, ...], kwargs: dict[str, Any]) -> tuple[Any, Any]:
-    """The args to call with (get: our own default; get_or_set: a watched one) and the
-    application's default for get()."""
-    op = call.op
-    if op == "get":
-        if len(args) > 1:
-            default, args = args[1], (args[0], _MISSING, *args[2:])
-        else:
-            default, kwargs["default"] = kwargs.get("default"), _MISSING
-        return args, default
-    if op == "get_or_set":
-        given = args[1] if len(args) > 1 else kwargs.get("default")
-        if callable(given):
-            watched = _watched(given, call)
-            if len(args) > 1:
-                args = (args[0], watched, *args[2:])
-            else:
-                kwargs["default"] = watched
-    return args, None
-
-
-def _watched(compute: Callable[[], Any], call: Call) -> Callable[[], Any]:
-    """get_or_set's default, noting that it ran; its own cache calls are the application's."""
-
-    def default() -> Any:
-        call.stored = True
-        token = _current.set(None)
-        start = perf_counter()
-        try:
-            return compute()
-        finally:
-            call.computed = (start, perf_counter())
-            _current.reset(token)
-
-    return default
-
-
-def _finish(call: Call, result: Any, default: Any) -> Any:
-    """The result the application gets, and the call's hits."""
-    op = call.op
-    if op == "get":
-        found = result is not _MISSING
-        call.hit = (found,)
-        return result if found else default
-    if op == "get_many":
-        call.hit = tuple(key in result for key in call.keys)
-    elif op == "has_key":
-        call.hit = (bool(result),)
-    elif op == "get_or_set":
-        call.hit = (not call.stored,)
-    return result
-
-
 def _end(wanted: tuple[Recorder, ...], call: Call, caller: Any) -> None:
-    call.thread = _thread_name()
+    call.thread = thread_name()
     issuer = issuer_of(caller)
     for recorder in wanted:
         recorder.record(call, caller, issuer)
@@ -300,16 +184,16 @@ def _sync_hook(op: str, original: Callable[..., Any]) -> Callable[..., Any]:
         wanted, call, args, default = begun
         token = None
         try:
-            token = _current.set(call)
+            token = current_call.set(call)
             call.start = perf_counter()
-            return _finish(call, original(self, *args, **kwargs), default)
+            return finish_call(call, original(self, *args, **kwargs), default)
         except BaseException as exc:
             call.error = f"{type(exc).__name__}: {exc}"
             raise
         finally:
             call.duration = perf_counter() - call.start
             if token is not None:
-                _current.reset(token)
+                current_call.reset(token)
             _end(wanted, call, sys._getframe(1))
 
     setattr(hook, HOOK_MARK, True)
@@ -325,16 +209,16 @@ def _async_hook(op: str, original: Callable[..., Any]) -> Callable[..., Any]:
         wanted, call, args, default = begun
         token = None
         try:
-            token = _current.set(call)  # copied into sync_to_async's thread with the context
+            token = current_call.set(call)  # copied into sync_to_async's thread with the context
             call.start = perf_counter()
-            return _finish(call, await original(self, *args, **kwargs), default)
+            return finish_call(call, await original(self, *args, **kwargs), default)
         except BaseException as exc:
             call.error = f"{type(exc).__name__}: {exc}"
             raise
         finally:
             call.duration = perf_counter() - call.start
             if token is not None:
-                _current.reset(token)
+                current_call.reset(token)
             # The awaiting coroutine's frame: a running coroutine's f_back is its awaiter.
             _end(wanted, call, sys._getframe(1))
 

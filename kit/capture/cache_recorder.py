@@ -15,7 +15,8 @@ from time import perf_counter
 from typing import Any
 
 from kit.capture.cache_aliases import importable_backend, resolve_cache_aliases
-from kit.capture.cache_hooks import Call, install, remove
+from kit.capture.cache_calls import Call
+from kit.capture.cache_hooks import install, remove
 from kit.capture.cache_issuers import Issuer
 from kit.capture.cache_records import CacheCounter, CacheRecord
 from kit.capture.frames import find_origin, origin_fields

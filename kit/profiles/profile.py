@@ -7,7 +7,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING, Any
 
 from kit.analysis.cache_stats import CacheKeyStats, CacheTotals, cache_key_stats, cache_totals
 from kit.analysis.findings import Finding
@@ -19,40 +19,12 @@ from kit.capture.cache_records import CacheCounter, CacheRecord
 from kit.capture.records import FingerprintCounter, QueryRecord
 from kit.explain.plan import ExplainError, Plan
 from kit.profiles.export import save_profile
+from kit.profiles.sources import CacheSource, RecordSource
 from kit.profiles.views import views
 
 if TYPE_CHECKING:
     import pandas as pd
     import plotly.graph_objects as go
-
-
-class RecordSource(Protocol):
-    """Anything that can report captured queries while they are still coming in."""
-
-    @property
-    def query_count(self) -> int: ...
-
-    @property
-    def db_time_ms(self) -> float: ...
-
-    counters: dict[tuple[str, str], FingerprintCounter]
-
-    def records(self) -> list[QueryRecord]: ...
-
-    def frozen_records(self) -> Callable[[], list[QueryRecord]]: ...
-
-
-class CacheSource(Protocol):
-    """Anything that can report captured cache calls while they are still coming in."""
-
-    @property
-    def call_count(self) -> int: ...
-
-    counters: dict[tuple[str, str, str], CacheCounter]
-
-    def records(self) -> list[CacheRecord]: ...
-
-    def frozen_records(self) -> Callable[[], list[CacheRecord]]: ...
 
 
 @dataclass
