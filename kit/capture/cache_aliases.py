@@ -87,7 +87,7 @@ def _find_alias(instance: Any) -> str | None:
 
 def _place(instance: Any) -> tuple[Any, ...]:
     """Where a backend keeps its entries: what tells two aliases of one backend class apart."""
-    # The attributes Django's backends set from LOCATION (Django 4.2-5.2): _servers (Redis,
+    # The attributes Django's backends set from LOCATION (Django 5.2): _servers (Redis,
     # memcached), _dir (files), _table (database), _cache (local memory: the dict shared by
     # every instance of one LOCATION).
     state = vars(instance)

@@ -1,7 +1,7 @@
 """One cache call as the hooks see it: its keys and version read from the arguments, a private
 default that tells a miss from a stored None, get_or_set's default watched, the hits.
 
-Relies on (Django 4.2-5.2) the BaseCache method signatures: where each operation takes its
+Relies on (Django 5.2) the BaseCache method signatures: where each operation takes its
 key(s) and its version (_KEY_ARGS, _VERSION_ARG), and get()/get_or_set()'s `default`.
 """
 

@@ -11,11 +11,13 @@ takes it off when the last block using that class ends, on error and KeyboardInt
 (tests/conftest.py checks that no class keeps one). A class that inherits a method gets its own
 attribute for the block, which is deleted after; one that defines it gets its own back.
 
-Relies on (Django 4.2-5.2): the BaseCache methods named in OPERATIONS and their signatures;
-BaseCache's own get_many/get_or_set/has_key/incr/set_many/delete_many calling get/add/set/
-delete on self, and a backend's get calling its get_many (the database cache), which must not
-be counted twice: only the outermost call the application made is recorded, as a ContextVar
-says (sync_to_async copies it into its thread, so an aget() is one call too).
+Relies on (Django 5.2, read from its source; Django's main branch, whose BaseCache async
+methods await each other instead of wrapping the sync ones, has the same names and signatures):
+the BaseCache methods named in OPERATIONS; BaseCache's own get_many/get_or_set/has_key/incr/
+set_many/delete_many/incr_version calling get/add/set/delete on self, and a backend's get calling
+its get_many (the database cache), which must not be counted twice: only the outermost call the
+application made is recorded, as a ContextVar says (sync_to_async copies it into its thread, and
+an awaited call runs in the same context, so an aget() is one call too).
 """
 
 from __future__ import annotations

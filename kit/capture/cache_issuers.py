@@ -10,7 +10,7 @@ from __future__ import annotations
 from types import FrameType
 from typing import Any, NamedTuple
 
-# The modules whose functions call the cache for a fragment or a page (Django 4.2-5.2):
+# The modules whose functions call the cache for a fragment or a page (Django 5.2):
 # CacheNode.render; FetchFromCacheMiddleware.process_request and UpdateCacheMiddleware
 # .process_response (cache_page is CacheMiddleware as a view decorator); get_cache_key and
 # learn_cache_key, which they call for the header list.
