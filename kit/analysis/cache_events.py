@@ -104,6 +104,8 @@ class BlockTimeline:
             if query.id not in own:
                 self._queries.setdefault(query.thread, []).append(query)
         self._query_starts = {t: [q.start_ms for q in qs] for t, qs in self._queries.items()}
+        # Built on first use (stale reads only): per table, (starts, writes) in time order.
+        self._writes: dict[str, tuple[list[float], list[QueryRecord]]] | None = None
 
     def _backend_query_ids(self, queries: Sequence[QueryRecord]) -> frozenset[int]:
         """Queries a cache backend ran inside a call (not inside get_or_set's own default)."""
@@ -165,18 +167,37 @@ class BlockTimeline:
             index -= 1
         return 0.0
 
-    def writes_after(self, after_ms: float, tables: frozenset[str]) -> list[QueryRecord]:
-        """The application's writes (INSERT, UPDATE, DELETE) to any of tables, in any thread,
-        that started after after_ms, in time order."""
-        found = [
-            q
-            for thread, queries in self._queries.items()
-            for q in queries[bisect_left(self._query_starts[thread], after_ms) :]
-            if _writes(q, tables)
-        ]
-        return sorted(found, key=lambda q: (q.start_ms, q.id))
+    def first_write(self, after_ms: float, tables: frozenset[str]) -> QueryRecord | None:
+        """The application's first write (INSERT, UPDATE, DELETE), in any thread, to any of
+        tables, that started after after_ms."""
+        if self._writes is None:
+            self._writes = _writes_by_table(self._queries.values())
+        found = None
+        for table in tables:
+            writes = self._writes.get(table)
+            if writes:
+                starts, queries = writes
+                index = bisect_left(starts, after_ms)
+                if index < len(queries) and (
+                    found is None or queries[index].start_ms < found.start_ms
+                ):
+                    found = queries[index]
+        return found
 
 
-def _writes(query: QueryRecord, tables: frozenset[str]) -> bool:
-    shape = sql_shape(query.sql)
-    return shape.kind in ("INSERT", "UPDATE", "DELETE") and not tables.isdisjoint(shape.tables)
+def _writes_by_table(
+    threads: Iterable[list[QueryRecord]],
+) -> dict[str, tuple[list[float], list[QueryRecord]]]:
+    """Per table, the writes to it in time order (their starts apart, for bisect)."""
+    by_table: dict[str, list[QueryRecord]] = {}
+    for queries in threads:
+        for query in queries:
+            shape = sql_shape(query.sql)
+            if shape.kind in ("INSERT", "UPDATE", "DELETE"):
+                for table in shape.tables:
+                    by_table.setdefault(table, []).append(query)
+    result = {}
+    for table, writes in by_table.items():
+        writes.sort(key=lambda q: (q.start_ms, q.id))
+        result[table] = ([q.start_ms for q in writes], writes)
+    return result

@@ -66,13 +66,10 @@ def _stale_reads(history: list[KeyEvent], index: int, timeline: BlockTimeline) -
             served.append(later)
     if not served:
         return []
-    writes = timeline.writes_after(store.at_ms, tables)
-    found = []
-    for read in served:
-        before = [w for w in writes if w.end_ms <= read.at_ms]
-        if before:
-            found.append(_Stale(store, read, before[0]))
-    return found
+    write = timeline.first_write(store.at_ms, tables)
+    if write is None:
+        return []
+    return [_Stale(store, read, write) for read in served if write.end_ms <= read.at_ms]
 
 
 def _computed_from(history: list[KeyEvent], index: int, timeline: BlockTimeline) -> frozenset[str]:
