@@ -131,8 +131,8 @@ def _miss_finding(
             kind="cache_miss",
             severity="medium",
             message=f"{what}, though it was set in between: the value did not stay. A timeout of "
-            "0 or less, a value the backend refused (too large), a reader with another version "
-            "or alias, or a local-memory cache culling past MAX_ENTRIES would do that.",
+            "0 or less, a value the backend refused (too large), a local-memory cache culling "
+            "past MAX_ENTRIES, or another thread or process deleting it would do that.",
             record_ids=(),
             line=misses[0].line,
             cache_call_ids=ids,
@@ -141,7 +141,8 @@ def _miss_finding(
         kind="cache_miss",
         severity="low",
         message=f"{what} and was never set in between: each read repeats the lookup for "
-        "nothing; keep the value from the first one.",
+        "nothing; keep the value from the first one (if the code means to store it, check the "
+        "key, version and alias it stores under).",
         record_ids=(),
         line=misses[0].line,
         cache_call_ids=ids,

@@ -73,6 +73,8 @@ def _page(frame: FrameType) -> tuple[Issuer, Any]:
         # make_middleware_decorator's _wrapper_view: cache_page's view (view_func).
         if view is None and current.f_code.co_name == "_wrapper_view":
             view = local.get("view_func")
+            if request is not None:
+                break  # the response, if any, is below the view: nothing more to find above
         current = current.f_back
     if view is None:
         view = _resolved_view(request)
