@@ -77,19 +77,9 @@ def run_a_skipping_test(
     env["PYTHONPATH"] = str(REPO)
     if require:
         env["KIT_REQUIRE_SERVERS"] = "1"
+    command = ["pytest", "-q", "-rs", "-p", "tests.ci_policy", "-p", "no:django", "."]
     return subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "pytest",
-            "-q",
-            "-rs",
-            "-p",
-            "tests.ci_policy",
-            "-p",
-            "no:django",
-            ".",
-        ],
+        [sys.executable, "-m", *command],
         cwd=tmp_path,
         env=env,
         capture_output=True,
