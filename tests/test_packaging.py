@@ -70,6 +70,15 @@ def test_readme_gives_the_two_make_commands_and_ci_runs_make_test():
     assert re.search(r"^lab:", MAKEFILE, re.M) and re.search(r"^test:", MAKEFILE, re.M)
 
 
+def test_readme_states_the_django_versions_ci_runs():
+    readme = " ".join((REPO / "README.md").read_text().split())
+    assert "tested on Django 4.2 LTS and 5.2 LTS with Python 3.11" in readme
+    assert "Django 6.x needs Python 3.12+ and is not tested here" in readme
+    assert "`Django>=4.2,<6.0`" in readme and "Django>=4.2,<6.0" in PROJECT["dependencies"]
+    assert _make_variable("DJANGO42") == "Django>=4.2,<5.0"  # .ci/run: make test-django42
+    assert "make test-django42" in CI and "make test EXTRAS" in CI  # and .venv's 5.2
+
+
 # The kit's run-time imports -------------------------------------------------------------------
 
 
