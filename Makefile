@@ -14,7 +14,8 @@ SAMPLE_DB := data/blog.sqlite3
 
 .PHONY: lab test install sample-data clean notebooks test-django42
 
-define make_venv  # make_venv VENV: a virtual environment with an up-to-date pip
+# $(call make_venv,DIR): a virtual environment in DIR with an up-to-date pip.
+define make_venv
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python 3.11 or newer is needed: make PYTHON=python3.11 ...")'
 	$(PYTHON) -m venv $(1)
 	$(1)/bin/python -m pip install --quiet --upgrade pip
