@@ -29,7 +29,7 @@ from kit.capture.codes import (
     TRIGGERS,
 )
 from kit.capture.frames import find_origin
-from kit.capture.records import Relation
+from kit.capture.records import QueryRecord, Relation
 from kit.capture.relations import relation_at
 from sample_app.blog.models import Post
 
@@ -177,24 +177,26 @@ def test_a_function_renamed_in_another_django_is_no_trigger():
 # The same trigger and relation on both versions, read from different frames.
 
 
-@pytest.mark.django_db
-@pytest.mark.django_version(">=5.1", reason="ManyRelatedManager.count() came in Django 5.1")
-def test_an_m2m_managers_count_is_read_from_the_managers_frame():
+def count_a_posts_tags() -> QueryRecord:
+    """The one query of post.tags.count()."""
     post = Post.objects.filter(tags__isnull=False).first()
     assert post is not None
     with kit.profile() as p:
         post.tags.count()
     (query,) = p.queries
+    return query
+
+
+@pytest.mark.django_db
+@pytest.mark.django_version(">=5.1", reason="ManyRelatedManager.count() came in Django 5.1")
+def test_an_m2m_managers_count_is_read_from_the_managers_frame():
+    query = count_a_posts_tags()
     assert (query.entry, query.trigger, query.relation) == (M2M + "count", "count", POST_TAGS)
 
 
 @pytest.mark.django_db
 @pytest.mark.django_version("<5.1", reason="from Django 5.1 the related manager has count()")
 def test_an_m2m_managers_count_is_read_from_the_querysets_frame():
-    post = Post.objects.filter(tags__isnull=False).first()
-    assert post is not None
-    with kit.profile() as p:
-        post.tags.count()
-    (query,) = p.queries
+    query = count_a_posts_tags()
     assert query.entry is not None and not query.entry.startswith(M2M)
     assert (query.trigger, query.relation) == ("count", POST_TAGS)
