@@ -14,13 +14,14 @@ from django.core.cache import cache, caches
 from django.core.cache.backends.locmem import LocMemCache
 from django.core.management import call_command
 from django.db import connection
-from django.test import Client
+from django.test import Client, RequestFactory
 from django.test.utils import override_settings
 
 import kit
 from kit.analysis.cache_events import BlockTimeline
 from kit.capture import capture_cache_calls, hooked_classes
 from kit.errors import UnknownAliasError
+from tests import cache_urls
 from tests.caches import CACHE_TABLE, DATABASE, FILES, LOCMEM, REDIS, settings_for
 from tests.conftest import cache_classes_with_hooks
 
@@ -329,3 +330,13 @@ def test_an_alias_whose_backend_cannot_be_imported_does_not_stop_a_profile():
         with kit.profile() as p:
             cache.get("k")
         assert [c.alias for c in p.cache_calls] == ["default"]
+
+
+def test_a_cache_page_view_called_directly_is_named_from_its_decorator(locmem):
+    # No URL resolution here (no resolver_match): the view is read from cache_page's wrapper.
+    request = RequestFactory().get("/popular/?page=2")
+    with kit.profile() as p:
+        cache_urls.popular(request)
+    assert {(c.view, c.request) for c in p.cache_calls} == {
+        ("tests.cache_urls.popular", "GET /popular/?page=2")
+    }

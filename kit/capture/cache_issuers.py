@@ -16,6 +16,7 @@ from typing import Any, NamedTuple
 # learn_cache_key, which they call for the header list.
 FRAGMENT_MODULE = "django.templatetags.cache"
 PAGE_MODULES = frozenset({"django.middleware.cache", "django.utils.cache"})
+DECORATORS_MODULE = "django.utils.decorators"
 # How far above the middleware to look for the request, the view and the response.
 MAX_FRAMES = 40
 MAX_REPR = 60
@@ -70,10 +71,11 @@ def _page(frame: FrameType) -> tuple[Issuer, Any]:
             response = next(
                 (v for v in (local.get("response"), local.get("r")) if _is_response(v)), None
             )
-        # make_middleware_decorator's _wrapper_view: cache_page's view (view_func).
-        if view is None and current.f_code.co_name == "_wrapper_view":
+        # cache_page is make_middleware_decorator(CacheMiddleware): its closures' view_func is
+        # the view (the wrapper is _view_wrapper in Django 5.2, _wrapped_view before 5.0).
+        if view is None and current.f_globals.get("__name__") == DECORATORS_MODULE:
             view = local.get("view_func")
-            if request is not None:
+            if view is not None and request is not None:
                 break  # the response, if any, is below the view: nothing more to find above
         current = current.f_back
     if view is None:
