@@ -6,6 +6,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from kit.analysis.aggregates import find_separate_aggregates
+from kit.analysis.cache_findings import find_cache_findings
 from kit.analysis.findings import Finding, Places, sort_findings
 from kit.analysis.fingerprint import sql_shape
 from kit.analysis.fixes import QuerysetFix, class_name, plan_fixes
@@ -20,6 +21,7 @@ from kit.analysis.groups import (
     params_key,
 )
 from kit.analysis.lazy import find_lazy_evaluations
+from kit.capture.cache_records import CacheRecord
 from kit.capture.records import QueryRecord, Relation
 
 __all__ = ["Analysis", "analyze", "describe_relation"]
@@ -64,8 +66,10 @@ def analyze(
     threshold: int = DEFAULT_THRESHOLD,
     cell_filename: str | None = None,
     source_text: Callable[[QueryRecord], str | None] | None = None,
+    cache_calls: Sequence[CacheRecord] = (),
 ) -> Analysis:
-    """Group the records, trace every N+1 to its root queryset and write what to change."""
+    """Group the records, trace every N+1 to its root queryset and write what to change; with
+    the block's cache calls, the cache's findings too."""
     places = Places(cell_filename, source_text)
     by_id = {record.id: record for record in records}
     groups = find_n_plus_one(records, threshold)
@@ -79,6 +83,7 @@ def analyze(
     findings += _similar_findings(similar, in_n_plus_one, threshold, by_id, places)
     findings += find_lazy_evaluations(records, places)
     findings += find_separate_aggregates(records, places, in_n_plus_one)
+    findings += find_cache_findings(cache_calls, records, cell_filename)
     return Analysis(
         tuple(sort_findings(findings)),
         tuple(groups),
