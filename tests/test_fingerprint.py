@@ -539,6 +539,13 @@ CASES = [
         "SET SESSION TRANSACTION ISOLATION LEVEL READ COMMITTED",
         "OTHER",
     ),
+    case(
+        "pg_dollar_quoted_empty_tag_ends_at_its_closer",
+        'SELECT $$it\'s$$ AS "a", "t"."b" FROM "t" WHERE "t"."c" = $q$x$q$',
+        "SELECT ? AS a, t.b FROM t WHERE t.c = ?",
+        "SELECT",
+        "t",
+    ),
     case("empty", "", "", "OTHER"),
     case("unbalanced_garbage", "SELECT (( 'unterminated", "SELECT ((?", "SELECT"),
 ]
