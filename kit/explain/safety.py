@@ -46,6 +46,8 @@ _EXPLAIN_WORDS = frozenset({"EXPLAIN", "ANALYZE", "ANALYSE", "DESCRIBE", "DESC"}
 # The same text as each database the kit explains on may read it. Where their rules differ (a
 # backslash in a string, # or "--x", $$, nested /* */, MySQL's /*! ... */), one database's
 # string or comment is another's code, so a text is refused when any reading refuses it.
+# `name` and [name] are names in every reading: where a database has neither, what they could
+# hide sits after a character it cannot parse, and nothing of the text runs.
 _MYSQL = Dialect(
     backslash_escapes=True, double_quoted_strings=True, dollar_quotes=False, mysql_comments=True
 )
@@ -87,7 +89,8 @@ def _refusal(sql: str, analyze: bool) -> str | None:
         # A line break and a ";" after the text end any comment; only a string, name or comment
         # left open swallows them. The ";" only adds an empty statement.
         found = tokens(sql + _SENTINEL, dialect)
-        if not reading and found[-1].text != ";":  # the generic reading: Django's SQL reads so
+        # Held to the generic reading only: as MySQL reads it, SQLite's ESCAPE '\' never closes.
+        if not reading and found[-1].text != ";":
             return "refused: the text ends inside a string, quoted name or comment never closed."
         pieces = _statements(found)
         reason = _statement_refusal(pieces)
