@@ -61,7 +61,7 @@ def sample_queries() -> list[tuple[str, Any, int]]:
 def synthesize(samples: list[tuple[str, Any, int]], count: int, seed: int = 0) -> Any:
     """A finished Profile of `count` records drawn from the samples, with realistic timings."""
     from kit.capture.records import QueryRecord
-    from kit.render.profile import Profile
+    from kit.profiles.profile import Profile
 
     rng = random.Random(seed)
     records, clock = [], 0.0

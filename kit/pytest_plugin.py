@@ -16,13 +16,13 @@ from typing import TYPE_CHECKING
 import pytest
 
 if TYPE_CHECKING:
-    from kit.render.profile import Profile
+    from kit.profiles.profile import Profile
 
 
 @pytest.fixture
 def orm_budget() -> Callable[..., AbstractContextManager[Profile]]:
     """`with orm_budget(max_queries=..., max_duplicates=..., n_plus_one=False, using=...)`."""
     # Imported here: plugins load before pytest-django configures Django.
-    from kit.budgets import query_budget
+    from kit.render.budget import query_budget
 
     return query_budget

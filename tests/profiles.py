@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from kit.capture.records import QueryRecord
-from kit.render.profile import Profile
+from kit.profiles.profile import Profile
 
 CELL = "<ipython-input-7>"
 POSTS_SQL = 'SELECT "blog_post"."id", "blog_post"."title" FROM "blog_post"'

@@ -17,3 +17,6 @@ if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
 DATABASES["other"] = {"ENGINE": "django.db.backends.sqlite3", "NAME": ":memory:"}
 
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+# The kit as an app (what a user's project does to get `manage.py orm_profile`).
+INSTALLED_APPS = [*INSTALLED_APPS, "kit"]  # noqa: F405

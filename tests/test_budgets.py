@@ -10,10 +10,11 @@ import nbformat
 import pytest
 from IPython.core.error import UsageError
 from IPython.utils.capture import capture_output
+from kit.analysis.budget import Budget
+from kit.render.budget import BudgetExceeded, budget_violations, offenders, violation_text
 from nbclient.exceptions import CellExecutionError
 
 import kit
-from kit.budgets import Budget, BudgetExceeded, check_budget
 from sample_app.blog.models import Post
 from tests.kernels import execute_notebook
 from tests.profiles import fixed_profile, n_plus_one_profile
@@ -42,20 +43,21 @@ def run(shell, cell: str):
     ],
 )
 def test_check_budget(budget, message):
-    violations = check_budget(n_plus_one_profile(posts=4), budget)
-    assert [str(v) for v in violations] == ([message] if message else [])
+    violations = budget_violations(n_plus_one_profile(posts=4), budget)
+    assert [violation_text(v) for v in violations] == ([message] if message else [])
 
 
 def test_budget_exceeded_is_an_assertion_error_with_the_numbers_on_one_line():
-    violations = check_budget(n_plus_one_profile(posts=4), Budget(3, 0, n_plus_one=False))
+    violations = budget_violations(n_plus_one_profile(posts=4), Budget(3, 0, n_plus_one=False))
     error = BudgetExceeded(violations, detail=False)
     assert isinstance(error, AssertionError)
     assert str(error) == "Query budget exceeded: 6 queries (max 3); 1 N+1 group (none allowed)."
 
 
 def test_detail_lists_the_offending_queries():
-    violations = check_budget(n_plus_one_profile(posts=4), Budget(3, n_plus_one=False))
-    lines = str(BudgetExceeded(violations)).splitlines()
+    profile = n_plus_one_profile(posts=4)
+    violations = budget_violations(profile, Budget(3, n_plus_one=False))
+    lines = str(BudgetExceeded(violations, offenders=offenders(profile))).splitlines()
     assert lines[1] == "queries:"
     assert lines[2].startswith('  4× SELECT "auth_user"."id"') and lines[2].endswith(
         "(cell lines 3)"
@@ -68,7 +70,7 @@ def test_detail_lists_the_offending_queries():
 def test_a_negative_limit_is_refused():
     with pytest.raises(ValueError, match="max_queries must be 0 or more"):
         Budget(max_queries=-1)
-    assert check_budget(fixed_profile(), Budget(max_queries=3)) == []
+    assert budget_violations(fixed_profile(), Budget(max_queries=3)) == []
 
 
 @pytest.mark.django_db

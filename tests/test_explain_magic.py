@@ -142,14 +142,28 @@ def test_orm_explain_explains_without_evaluating_the_queryset(ip_shell):
     assert "application/vnd.plotly.v1+json" in captured.outputs[0].data
 
 
-def test_orm_explain_analyze_flag_may_come_last(ip_shell):
+def test_orm_explain_explains_the_expression_exactly_as_written(ip_shell):
+    """IPython's parse_options, as %timeit's: the flag is read, the expression kept verbatim
+    (runs of spaces inside a string are the user's data, not separators)."""
+    result, _ = run(
+        ip_shell,
+        "from sample_app.blog.models import Post\n"
+        'report = %orm_explain --analyze Post.objects.filter(title="a   b",  view_count__gte=1)',
+    )
+    result.raise_error()
+    plan = ip_shell.user_ns["report"].plan
+    assert plan.analyzed
+    assert "a   b" in plan.params
+
+
+def test_orm_explain_a_flag_after_the_expression_says_where_it_goes(ip_shell):
     result, _ = run(
         ip_shell,
         "from sample_app.blog.models import Post\n"
         "report = %orm_explain Post.objects.filter(view_count__gte=1) --analyze",
     )
-    result.raise_error()
-    assert ip_shell.user_ns["report"].plan.analyzed
+    assert isinstance(result.error_in_exec, UsageError)
+    assert "put --analyze before the expression" in str(result.error_in_exec)
 
 
 @pytest.mark.parametrize(

@@ -13,9 +13,9 @@ import pytest
 
 import kit
 from kit.capture.records import FingerprintCounter, Relation
-from kit.render.export import FORMAT, VERSION
+from kit.profiles.export import FORMAT, VERSION
+from kit.profiles.jsonvalues import decode_value, encode_value
 from kit.render.figures import find_browser
-from kit.render.jsonvalues import decode_value, encode_value
 from sample_app.blog.models import Post
 from tests.profiles import AUTHOR_SQL, make_profile, n_plus_one_profile, record
 

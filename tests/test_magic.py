@@ -7,7 +7,7 @@ from django.db import connection
 from IPython.core.error import UsageError
 from IPython.utils.capture import capture_output
 
-from kit.render.profile import Profile
+from kit.profiles.profile import Profile
 from sample_app.blog.models import Comment, Post
 
 pytestmark = pytest.mark.django_db
@@ -107,7 +107,7 @@ def test_keyboard_interrupt_in_a_cell_leaves_no_hook(ip_shell):
         ("--using replica", "Unknown database alias 'replica'"),
         ("-o 1x", "-o/--name needs a Python variable name"),
         ("--rows -3", "--rows needs a number of 0 or more"),
-        ("--threshold 1", "--threshold needs a number of 2 or more, not 1."),
+        ("--threshold 1", "--threshold must be 2 or more, not 1."),
         ("--threshold many", "argument --threshold: invalid int value: 'many'"),
         ("--settings other.settings", "already set up"),
     ],

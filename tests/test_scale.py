@@ -10,9 +10,9 @@ import random
 
 from IPython.core.formatters import DisplayFormatter
 
+from kit.profiles.profile import Profile
 from kit.render.figures import find_browser
 from kit.render.outputs import OutputOptions, profile_outputs
-from kit.render.profile import Profile
 from tests.profiles import make_profile, record
 
 MB = 1_000_000

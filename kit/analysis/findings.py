@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-import os
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
+from kit.analysis.location import record_place
 from kit.capture.records import QueryRecord
 
 __all__ = ["SEVERITIES", "Finding", "Places", "sort_findings"]
@@ -54,14 +54,7 @@ class Places:
 
     def where(self, record: QueryRecord) -> str:
         """ "line 4" for the profiled cell, "views.py:12 (cell line 3)" for other code."""
-        if record.source_file is not None and record.source_file != self.cell_filename:
-            place = f"{os.path.basename(record.source_file)}:{record.source_lineno}"
-            return place + (f" (cell line {record.line})" if record.line is not None else "")
-        if record.line is not None:
-            return f"line {record.line}"
-        if record.source_lineno is not None:
-            return f"line {record.source_lineno}"
-        return "an unknown line"
+        return record_place(record, self.cell_filename)
 
     def text(self, record: QueryRecord) -> str | None:
         """The source line behind the record, stripped, when it can be read."""

@@ -16,6 +16,7 @@ __all__ = [
     "DuplicateGroup",
     "NPlusOneGroup",
     "SimilarGroup",
+    "check_threshold",
     "find_n_plus_one",
     "group_duplicates",
     "group_similar",
@@ -26,6 +27,15 @@ __all__ = [
 # A loop over N objects sends N queries: from 3 on, the same query shape from one line with
 # different params is a loop rather than two deliberate calls (say, the first and the last).
 DEFAULT_THRESHOLD = 3
+
+
+def check_threshold(threshold: int, name: str = "threshold") -> int:
+    """The N+1 threshold, checked: a whole number, 2 or more (one query is no loop)."""
+    if isinstance(threshold, bool) or not isinstance(threshold, int) or threshold < 2:
+        raise ValueError(f"{name} must be 2 or more, not {threshold!r}.")
+    return threshold
+
+
 # Statements that carry data. Transaction control (SAVEPOINT, RELEASE...) repeats by design.
 QUERY_KINDS = frozenset({"SELECT", "INSERT", "UPDATE", "DELETE", "OTHER"})
 
@@ -130,8 +140,7 @@ def find_n_plus_one(
     records: Iterable[QueryRecord], threshold: int = DEFAULT_THRESHOLD
 ) -> list[NPlusOneGroup]:
     """N+1 groups: `threshold` or more queries of one shape from one line, params varying."""
-    if threshold < 2:
-        raise ValueError(f"threshold must be 2 or more, not {threshold}.")
+    check_threshold(threshold)
     groups: dict[tuple[str, SqlShape, str], list[QueryRecord]] = {}
     for record, shape in _queries(records):
         source = record.source

@@ -10,10 +10,14 @@ from typing import Any
 
 from django.db import DatabaseError, transaction
 
+import kit.explain.mysql as mysql
+import kit.explain.postgresql as postgresql
+import kit.explain.sqlite as sqlite
 from kit.capture import suppress_capture
-from kit.explain import mysql, postgresql, sqlite
 from kit.explain.findings import Thresholds
 
+# The vendor modules by connection.vendor, imported by their full names: `from kit.explain
+# import ...` would read the package, whose __init__ imports runner, which imports this module.
 VENDORS: dict[str, ModuleType] = {"sqlite": sqlite, "postgresql": postgresql, "mysql": mysql}
 # Words in the drivers' messages when a statement ran past the kit's timeout.
 _TIMEOUT_WORDS = ("statement timeout", "max_statement_time", "max_execution_time", "interrupted")

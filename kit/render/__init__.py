@@ -1,7 +1,4 @@
-"""Render layer: turns profiles into text, markdown and HTML (no analysis logic here)."""
+"""Render layer: functions that turn a profile into text, markdown, HTML and plotly figures.
 
-from __future__ import annotations
-
-from kit.render.profile import Profile
-
-__all__ = ["Profile"]
+No analysis here: what to show comes from kit.analysis and the Profile (kit.profiles).
+"""

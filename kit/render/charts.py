@@ -7,8 +7,15 @@ from html import escape
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
-from kit.render.profile import Profile
-from kit.render.shapes import ShapeStats, TableStats, shape_stats, table_stats
+from kit.profiles.profile import Profile
+from kit.render.shapes import (
+    ShapeStats,
+    TableStats,
+    shape_color,
+    shape_stats,
+    shape_summary,
+    table_stats,
+)
 
 TOP = 10
 TABLE_COLOR = "#607d8b"
@@ -62,11 +69,14 @@ def render_breakdown(
 
 
 def _shape_bars(fig: go.Figure, shapes: list[ShapeStats]) -> None:
-    hover = ["<br>".join(escape(s.summary[i : i + 90]) for i in range(0, 270, 90)) for s in shapes]
-    common = {
+    hover = [
+        "<br>".join(escape(shape_summary(s)[i : i + 90]) for i in range(0, 270, 90))
+        for s in shapes
+    ]
+    common: dict[str, object] = {
         "y": [s.label for s in shapes],
         "orientation": "h",
-        "marker": {"color": [s.color for s in shapes]},
+        "marker": {"color": [shape_color(s) for s in shapes]},
         "customdata": hover,
     }
     counts, totals = [s.count for s in shapes], [s.total_ms for s in shapes]
@@ -74,7 +84,11 @@ def _shape_bars(fig: go.Figure, shapes: list[ShapeStats]) -> None:
 
 
 def _table_bars(fig: go.Figure, tables: list[TableStats]) -> None:
-    common = {"y": [t.table for t in tables], "orientation": "h", "marker": {"color": TABLE_COLOR}}
+    common: dict[str, object] = {
+        "y": [t.table for t in tables],
+        "orientation": "h",
+        "marker": {"color": TABLE_COLOR},
+    }
     counts, totals = [t.count for t in tables], [t.total_ms for t in tables]
     _count_and_time(fig, 2, counts, totals, "%{y}: ", "", common)
 

@@ -6,8 +6,8 @@ from dataclasses import dataclass, field
 from html import escape
 from typing import TYPE_CHECKING, Any
 
+from kit.profiles.profile import Profile
 from kit.render.marks import duplicate_count
-from kit.render.profile import Profile
 
 if TYPE_CHECKING:
     import plotly.graph_objects as go

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from kit.analysis.findings import Finding
-from kit.render.profile import Profile
+from kit.profiles.profile import Profile
 
 # A short list: the worst ones, then a line that says where the rest are.
 MAX_FINDINGS_SHOWN = 10

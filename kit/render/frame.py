@@ -10,7 +10,7 @@ from kit.capture.records import QueryRecord
 if TYPE_CHECKING:
     import pandas as pd
 
-    from kit.render.profile import Profile
+    from kit.profiles.profile import Profile
 
 COLUMNS = (
     "start_ms",

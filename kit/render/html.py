@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from html import escape
 
+from kit.profiles.profile import Profile
 from kit.render.findings import finding_items
 from kit.render.plans import plans_html
-from kit.render.profile import Profile
 from kit.render.rows import QueryRow, footer_line, query_rows, summary_line
 from kit.render.sqltext import format_sql
 

@@ -7,10 +7,10 @@ knowing how the groups were found.
 
 from __future__ import annotations
 
-import os
-
+from kit.analysis.budget import duplicate_ids as repeat_ids
 from kit.analysis.groups import NPlusOneGroup
-from kit.render.profile import Profile
+from kit.analysis.location import group_place
+from kit.profiles.profile import Profile
 
 
 def n_plus_one_groups(profile: Profile) -> dict[int, str]:
@@ -24,17 +24,12 @@ def n_plus_one_groups(profile: Profile) -> dict[int, str]:
 def group_label(group: NPlusOneGroup) -> str:
     """What the group followed (the relation, else its tables) and the line that sent it."""
     what = str(group.relation) if group.relation else ", ".join(group.tables) or "query"
-    if group.line is not None:
-        return f"{what}, line {group.line}"
-    if group.source:
-        file, _, lineno = group.source.rpartition(":")
-        return f"{what}, {os.path.basename(file)}:{lineno}"
-    return what
+    return f"{what}, {group_place(group)}"
 
 
 def duplicate_ids(profile: Profile) -> list[int]:
     """Ids of the queries that repeat an earlier one exactly (same SQL, params and database)."""
-    return sorted(i for group in profile.duplicates for i in group.record_ids[1:])
+    return repeat_ids(profile.duplicates)
 
 
 def duplicate_count(profile: Profile) -> int:

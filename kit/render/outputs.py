@@ -9,9 +9,9 @@ from dataclasses import dataclass
 from html import escape
 from typing import TYPE_CHECKING, Any
 
+from kit.profiles.profile import Profile
 from kit.render.html import render_findings, render_table_section_html
 from kit.render.marks import n_plus_one_groups
-from kit.render.profile import Profile
 from kit.render.rows import footer_line, query_rows, summary_line
 from kit.render.text import (
     findings_markdown,

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass
 
+from kit.analysis.location import file_place
 from kit.capture.records import QueryRecord
-from kit.render.profile import Profile
+from kit.profiles.profile import Profile
 from kit.render.sqltext import format_params, summarize_sql
 
 
@@ -27,9 +27,9 @@ class QueryRow:
 
 def _where(record: QueryRecord, profile: Profile) -> str:
     """Where the query came from when that is not the profiled cell itself, else ""."""
-    if record.source_file is None or record.source_file == profile.cell_filename:
+    if record.source_file == profile.cell_filename:
         return ""
-    return f"{os.path.basename(record.source_file)}:{record.source_lineno}"
+    return file_place(record.source_file, record.source_lineno) or ""
 
 
 def query_rows(profile: Profile, limit: int | None = None) -> list[QueryRow]:

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
+from kit.profiles.profile import Profile
 from kit.render.findings import finding_items
 from kit.render.plans import plans_text
-from kit.render.profile import Profile
 from kit.render.rows import QueryRow, footer_line, query_rows, summary_line
 
 

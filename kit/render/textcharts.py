@@ -6,9 +6,9 @@ from collections import Counter
 
 import numpy as np
 
+from kit.profiles.profile import Profile
 from kit.render.charts import TOP, top_shapes
-from kit.render.profile import Profile
-from kit.render.shapes import ShapeStats, table_stats
+from kit.render.shapes import ShapeStats, shape_summary, table_stats
 from kit.render.timeline import axis_end_ms, timeline_lanes
 
 LEVELS = " ▁▂▃▄▅▆▇█"
@@ -67,7 +67,7 @@ def _shape_rows(shapes: list[ShapeStats]) -> list[tuple[str, ...]]:
             f"{s.mean_ms:,.2f}",
             f"{s.max_ms:,.2f}",
             ", ".join(map(str, s.lines[:5])) + (" …" if len(s.lines) > 5 else ""),
-            s.summary,
+            shape_summary(s),
         )
         for s in shapes
     ]

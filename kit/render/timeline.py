@@ -16,9 +16,9 @@ import numpy as np
 import plotly.graph_objects as go
 
 from kit.capture.records import QueryRecord
+from kit.profiles.profile import Profile
 from kit.render.marks import n_plus_one_groups
-from kit.render.profile import Profile
-from kit.render.shapes import ShapeStats, shape_stats
+from kit.render.shapes import ShapeStats, shape_color, shape_stats, shape_summary
 
 DETAIL_LIMIT = 5_000
 MAX_LANES = 20
@@ -41,9 +41,9 @@ def timeline_lanes(shapes: list[ShapeStats], max_lanes: int = MAX_LANES) -> list
     """Rows in first-seen order; past max_lanes, the shapes with least time share one row."""
     drawn = [s for s in shapes if s.record_ids]
     if len(drawn) <= max_lanes:
-        return [Lane(s.label, s.color, [s]) for s in drawn]
+        return [Lane(s.label, shape_color(s), [s]) for s in drawn]
     kept = {id(s) for s in sorted(drawn, key=lambda s: -s.total_ms)[: max_lanes - 1]}
-    lanes = [Lane(s.label, s.color, [s]) for s in drawn if id(s) in kept]
+    lanes = [Lane(s.label, shape_color(s), [s]) for s in drawn if id(s) in kept]
     rest = [s for s in drawn if id(s) not in kept]
     lanes.append(Lane(f"{len(rest)} other shapes", OTHER_COLOR, rest))
     return lanes
@@ -85,7 +85,7 @@ def render_timeline(
 def _sql_hover(lane: Lane) -> str:
     if len(lane.shapes) > 1:
         return "one of the less costly query shapes (see the table by shape)"
-    lines = textwrap.wrap(lane.shapes[0].summary, 90)[:5]
+    lines = textwrap.wrap(shape_summary(lane.shapes[0]), 90)[:5]
     return "<br>".join(escape(line) for line in lines)
 
 

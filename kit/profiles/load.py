@@ -1,9 +1,4 @@
-"""Save a profile as versioned JSON and load it back (`p.save(path)`, `kit.load(path)`).
-
-Everything a profile shows is saved: each record (with its trigger, model and relation), the
-counters past the record cap, the threshold its findings used, and its EXPLAIN plans, so a
-loaded profile renders, compares and budgets exactly like the one that was saved.
-"""
+"""Read a saved profile back (`kit.load(path)`): format and version checked first."""
 
 from __future__ import annotations
 
@@ -15,31 +10,9 @@ from typing import Any
 from kit.capture.records import FingerprintCounter, QueryRecord
 from kit.errors import ProfileFormatError
 from kit.explain.plan import ExplainError, Plan
-from kit.render.jsondata import dump, load_as
-from kit.render.profile import Profile
-
-FORMAT = "django-orm-kit/profile"
-VERSION = 1
-_FIELDS = ("name", "cell", "cell_filename", "max_rows", "error", "threshold")
-
-
-def profile_to_dict(profile: Profile) -> dict[str, Any]:
-    """The profile as JSON-ready data, format and version first."""
-    if not profile.finished:
-        raise ValueError("A profile can be saved only after its block ends.")
-    return {
-        "format": FORMAT,
-        "version": VERSION,
-        "started_at": profile.started_at.isoformat(),
-        **{name: getattr(profile, name) for name in _FIELDS},
-        "query_count": profile.query_count,
-        "db_time_ms": profile.db_time_ms,
-        "wall_time_ms": profile.wall_time_ms,
-        "queries": dump(profile.queries),
-        "overflow": dump(profile.overflow),
-        "plans": dump(profile.plans),
-        "explain_errors": dump(profile.explain_errors),
-    }
+from kit.profiles.export import FIELDS, FORMAT, VERSION
+from kit.profiles.jsondata import load_as
+from kit.profiles.profile import Profile
 
 
 def profile_from_dict(data: dict[str, Any]) -> Profile:
@@ -59,7 +32,7 @@ def profile_from_dict(data: dict[str, Any]) -> Profile:
             query_count=data["query_count"],
             db_time_ms=data["db_time_ms"],
             counters=[load_as(c, FingerprintCounter) for c in data["overflow"]],
-            **{name: data[name] for name in _FIELDS},
+            **{name: data[name] for name in FIELDS},
         )
         profile.plans = [load_as(p, Plan) for p in data["plans"]]
         profile.explain_errors = [load_as(e, ExplainError) for e in data["explain_errors"]]
@@ -68,13 +41,6 @@ def profile_from_dict(data: dict[str, Any]) -> Profile:
             f"A damaged saved profile: {type(exc).__name__}: {exc}."
         ) from None
     return profile
-
-
-def save_profile(profile: Profile, path: str | Path) -> Path:
-    """Write the profile to path as JSON; returns the path."""
-    target = Path(path)
-    target.write_text(json.dumps(profile_to_dict(profile), ensure_ascii=False), encoding="utf-8")
-    return target
 
 
 def load_profile(path: str | Path) -> Profile:

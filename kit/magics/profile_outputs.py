@@ -7,9 +7,9 @@ from typing import Any
 from IPython.core.error import UsageError
 from IPython.display import display
 
-from kit.budgets import Budget
+from kit.analysis.budget import Budget
+from kit.profiles.profile import Profile
 from kit.render.outputs import OutputOptions, profile_outputs
-from kit.render.profile import Profile
 
 
 def check_args(args: Any, user_ns: dict[str, Any]) -> Profile | None:

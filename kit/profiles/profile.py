@@ -1,4 +1,4 @@
-"""Profile: what a block of code did to the database, and how it shows itself."""
+"""Profile: what a block of code did to the database (counts, records, analysis), as a value."""
 
 from __future__ import annotations
 
@@ -16,6 +16,8 @@ from kit.analysis.report import Analysis, analyze
 from kit.analysis.stats import QueryStats, stats_by_fingerprint, stats_by_table
 from kit.capture.records import FingerprintCounter, QueryRecord
 from kit.explain.plan import ExplainError, Plan
+from kit.profiles.export import save_profile
+from kit.profiles.views import views
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -215,58 +217,40 @@ class Profile:
 
     def to_dataframe(self) -> pd.DataFrame:
         """The queries as a pandas DataFrame, one row per recorded query, for exploration."""
-        from kit.render.frame import queries_dataframe
-
-        return queries_dataframe(self)
+        return views().queries_dataframe(self)
 
     def plan_figure(self, static_image: bool = True) -> Any:
         """The plans as a plotly figure with a menu to switch plans (a PlanFigure), or None."""
-        if not self.plans:
-            return None
-        from kit.render.plan_figure import PlanFigure
-
-        return PlanFigure.of(self.plans, static_image)
+        return views().plan_figure(self, static_image)
 
     def __repr__(self) -> str:
-        from kit.render.text import render_text
-
-        return render_text(self)
+        return views().render_text(self)
 
     def _repr_html_(self) -> str:
-        from kit.render.html import render_html
-
-        return render_html(self)
+        return views().render_html(self)
 
     def _repr_markdown_(self) -> str:
-        from kit.render.text import render_markdown
-
-        return render_markdown(self)
+        return views().render_markdown(self)
 
     def timeline(self, detail_limit: int = 5_000) -> go.Figure:
         """The plotly timeline: each query a bar at its start, one row per query shape."""
-        from kit.render.timeline import render_timeline
-
-        return render_timeline(self, detail_limit=detail_limit)
+        return views().render_timeline(self, detail_limit=detail_limit)
 
     def breakdown(self) -> go.Figure:
         """The plotly bar charts of queries and time by query shape and by table."""
-        from kit.render.charts import render_breakdown
-
-        return render_breakdown(self)
+        return views().render_breakdown(self)
 
     def save(self, path: str | Path) -> Path:
         """Write the profile as versioned JSON; kit.load(path) reads it back."""
-        from kit.render.export import save_profile
-
         return save_profile(self, path)
 
     def to_html(
         self, path: str | Path, *, redact_params: bool = False, static_images: bool = True
     ) -> Path:
         """Write a standalone HTML report (tables, PNG figures, no JavaScript) to path."""
-        from kit.render.report import write_report
-
-        return write_report(self, path, redact_params=redact_params, static_images=static_images)
+        return views().write_report(
+            self, path, redact_params=redact_params, static_images=static_images
+        )
 
     def __getstate__(self) -> dict[str, Any]:
         if self._source is not None:

@@ -1,18 +1,17 @@
-"""kit.profile(): the context manager scripts and tests use to profile a block of code."""
+"""kit.profile(): the context manager that profiles a block of code, in scripts, tests, cells."""
 
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime
-from pathlib import Path
 from time import perf_counter
 
 from kit.analysis.fingerprint import fingerprint
-from kit.analysis.groups import DEFAULT_THRESHOLD
+from kit.analysis.groups import DEFAULT_THRESHOLD, check_threshold
 from kit.capture import DEFAULT_RECORD_CAP, QueryRecorder, capture_queries
 from kit.explain import MODES, ExplainOptions, explain_records
-from kit.render.profile import Profile
+from kit.profiles.profile import Profile
 
 
 @contextmanager
@@ -34,8 +33,7 @@ def profile(
     `threshold`: how many queries of one shape from one line make an N+1 group (2 or more).
     With `explain` ("plain", "analyze", "whatif") each query shape is explained after: p.plans.
     """
-    if threshold < 2:
-        raise ValueError(f"threshold must be 2 or more, not {threshold}.")
+    check_threshold(threshold)
     if explain is not None and explain not in MODES:
         raise ValueError(f"explain must be one of {', '.join(MODES)}, not {explain!r}.")
     with capture_queries(
@@ -83,21 +81,3 @@ def attributed_to_line(result: Profile, line: int) -> Iterator[None]:
         yield
     finally:
         recorder.fallback_line = None
-
-
-def load(path: str | Path) -> Profile:
-    """Read a profile saved with p.save(path); refuses unknown formats and versions."""
-    from kit.render.export import load_profile
-
-    return load_profile(path)
-
-
-def report(
-    result: Profile,
-    path: str | Path,
-    *,
-    redact_params: bool = False,
-    static_images: bool = True,
-) -> Path:
-    """Write a standalone HTML report of a profile (same as p.to_html(path, ...))."""
-    return result.to_html(path, redact_params=redact_params, static_images=static_images)

@@ -1,27 +1,30 @@
-"""%%orm_profile: run a cell under the kit's capture and show what it did to the database."""
+"""%%orm_profile: run a cell under the kit's capture and show what it did to the database.
+
+OrmProfile also holds the settings every magic of the kit reads (`%config OrmProfile.*`).
+"""
 
 from __future__ import annotations
 
 import ast
 import keyword
-import sys
 from typing import Any, cast
 
 from IPython.core.error import UsageError
 from IPython.core.interactiveshell import InteractiveShell
-from IPython.core.magic import Magics, cell_magic, line_magic, magics_class
+from IPython.core.magic import Magics, cell_magic, magics_class
 from IPython.core.magic_arguments import argument, magic_arguments, parse_argstring
-from traitlets import Bool, Integer
+from traitlets import Bool, Integer, TraitError, validate
 
-from kit.analysis.groups import DEFAULT_THRESHOLD
-from kit.api import attributed_to_line, profile
+from kit.analysis.groups import DEFAULT_THRESHOLD, check_threshold
 from kit.bootstrap import setup
 from kit.capture import DEFAULT_RECORD_CAP
 from kit.errors import KitUsageError
 from kit.explain import MODES
-from kit.magic_display import budget_from_args, check_args, output_options, show_outputs
-from kit.magic_explain import explain_expression, explain_options, parse_line
-from kit.render.profile import Profile
+from kit.magics.orm_explain import explain_options
+from kit.magics.profile_outputs import budget_from_args, check_args, output_options, show_outputs
+from kit.profiles.block import attributed_to_line, profile
+from kit.profiles.profile import Profile
+from kit.render.budget import enforce_budget
 
 
 @magics_class
@@ -37,7 +40,6 @@ class OrmProfile(Magics):
     ).tag(config=True)
     threshold = Integer(
         DEFAULT_THRESHOLD,
-        min=2,
         help="Queries of one shape from one line, params varying, that make an N+1 finding.",
     ).tag(config=True)
     explain_timeout_ms = Integer(
@@ -49,7 +51,7 @@ class OrmProfile(Magics):
     explain_min_loops = Integer(
         1_000, min=0, help="Plan findings: a nested loop's inner side running this often."
     ).tag(config=True)
-    # What a cell shows (each also has a --no-... option); see kit.magic_display.
+    # What a cell shows (each also has a --no-... option); see kit.magics.profile_outputs.
     findings = Bool(True, help="Show the findings (N+1 groups, duplicates).").tag(config=True)
     timeline = Bool(True, help="Show the timeline figure.").tag(config=True)
     charts = Bool(True, help="Show counts and time by query shape and table.").tag(config=True)
@@ -64,9 +66,12 @@ class OrmProfile(Magics):
         5_000, help="Past this many queries the timeline draws time bins, not each query."
     ).tag(config=True)
 
-    def __init__(self, shell: InteractiveShell | None = None, **kwargs: Any) -> None:
-        super().__init__(shell=shell, **kwargs)
-        self.auto_setup = AutoSetup()
+    @validate("threshold")
+    def _check_threshold(self, proposal: Any) -> int:
+        try:
+            return check_threshold(proposal["value"], "OrmProfile.threshold")
+        except ValueError as exc:
+            raise TraitError(str(exc)) from None
 
     @property
     def _ip(self) -> InteractiveShell:
@@ -128,15 +133,18 @@ class OrmProfile(Magics):
             raise UsageError(f"-o/--name needs a Python variable name, not {args.name!r}.")
         if args.rows is not None and args.rows < 0:
             raise UsageError(f"--rows needs a number of 0 or more, not {args.rows}.")
-        if args.threshold is not None and args.threshold < 2:
-            raise UsageError(f"--threshold needs a number of 2 or more, not {args.threshold}.")
+        if args.threshold is not None:
+            try:
+                check_threshold(args.threshold, "--threshold")
+            except ValueError as exc:
+                raise UsageError(str(exc)) from None
         baseline = check_args(args, self._ip.user_ns)
         try:
             setup(args.settings)
         except KitUsageError as exc:
             raise UsageError(str(exc)) from None
         result = self._run_profiled(args, line, cell, baseline)
-        budget_from_args(args).enforce(result)
+        enforce_budget(result, budget_from_args(args))
 
     def _run_profiled(
         self, args: Any, line: str, cell: str, baseline: Profile | None = None
@@ -187,24 +195,6 @@ class OrmProfile(Magics):
         with attributed_to_line(result, last.body.lineno):  # type: ignore[attr-defined]
             shell.displayhook(value)
 
-    @line_magic
-    def orm_explain(self, line: str) -> Any:
-        """Explain a QuerySet without running it: %orm_explain [--analyze | --whatif] EXPR.
-
-        --analyze adds actual rows and times (the SELECT runs in the database, inside a
-        transaction that is rolled back); --whatif tries each suggested index (SQLite and
-        PostgreSQL only). Returns a report whose .plan is the plan.
-        """
-        expression, mode = parse_line(line)
-        try:
-            setup(None)
-        except KitUsageError as exc:
-            raise UsageError(str(exc)) from None
-        value = self._ip.ev(expression)
-        return explain_expression(
-            value, expression, mode, explain_options(self), self.static_images
-        )
-
 
 def _split_last_expression(
     shell: InteractiveShell, source: str, filename: str
@@ -215,43 +205,3 @@ def _split_last_expression(
         last = ast.Expression(cast(ast.Expr, tree.body.pop()).value)
         return tree, last
     return tree, None
-
-
-class AutoSetup:
-    """pre_run_cell hook: configure Django before the first cell, so models import right away."""
-
-    def __init__(self) -> None:
-        self.tried = False
-
-    def __call__(self, info: Any = None) -> None:
-        if self.tried:
-            return
-        # A %%orm_profile cell configures Django itself, with its own --settings.
-        if (getattr(info, "raw_cell", None) or "").lstrip().startswith("%%orm_profile"):
-            return
-        self.tried = True
-        try:
-            setup()
-        except KitUsageError as exc:
-            print(f"kit: {exc}", file=sys.stderr)
-
-
-def register(shell: InteractiveShell) -> None:
-    """Register the magics, their %config options, and the hook that sets Django up."""
-    magics = OrmProfile(shell=shell)
-    shell.register_magics(magics)
-    if magics not in shell.configurables:
-        shell.configurables.append(magics)
-    shell.events.register("pre_run_cell", magics.auto_setup)
-
-
-def unregister(shell: InteractiveShell) -> None:
-    """Remove what register() added."""
-    for name in ("orm_profile",):
-        shell.magics_manager.magics["cell"].pop(name, None)
-    shell.magics_manager.magics["line"].pop("orm_explain", None)
-    for magics in [c for c in shell.configurables if isinstance(c, OrmProfile)]:
-        if magics.auto_setup in shell.events.callbacks["pre_run_cell"]:
-            shell.events.unregister("pre_run_cell", magics.auto_setup)
-    shell.configurables[:] = [c for c in shell.configurables if not isinstance(c, OrmProfile)]
-    shell.magics_manager.registry.pop("OrmProfile", None)

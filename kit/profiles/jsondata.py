@@ -13,7 +13,7 @@ import typing
 from functools import cache
 from typing import Any, TypeVar, get_args, get_origin, get_type_hints
 
-from kit.render.jsonvalues import decode_value, encode_value
+from kit.profiles.jsonvalues import decode_value, encode_value
 
 T = TypeVar("T")
 

@@ -1,0 +1,47 @@
+"""Save a profile as versioned JSON (`p.save(path)`); kit.profiles.load reads it back.
+
+Everything a profile shows is saved: each record (with its trigger, model and relation), the
+counters past the record cap, the threshold its findings used, and its EXPLAIN plans, so a
+loaded profile renders, compares and budgets exactly like the one that was saved.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from kit.profiles.jsondata import dump
+
+if TYPE_CHECKING:
+    from kit.profiles.profile import Profile
+
+FORMAT = "django-orm-kit/profile"
+VERSION = 1
+FIELDS = ("name", "cell", "cell_filename", "max_rows", "error", "threshold")
+
+
+def profile_to_dict(profile: Profile) -> dict[str, Any]:
+    """The profile as JSON-ready data, format and version first."""
+    if not profile.finished:
+        raise ValueError("A profile can be saved only after its block ends.")
+    return {
+        "format": FORMAT,
+        "version": VERSION,
+        "started_at": profile.started_at.isoformat(),
+        **{name: getattr(profile, name) for name in FIELDS},
+        "query_count": profile.query_count,
+        "db_time_ms": profile.db_time_ms,
+        "wall_time_ms": profile.wall_time_ms,
+        "queries": dump(profile.queries),
+        "overflow": dump(profile.overflow),
+        "plans": dump(profile.plans),
+        "explain_errors": dump(profile.explain_errors),
+    }
+
+
+def save_profile(profile: Profile, path: str | Path) -> Path:
+    """Write the profile to path as JSON; returns the path."""
+    target = Path(path)
+    target.write_text(json.dumps(profile_to_dict(profile), ensure_ascii=False), encoding="utf-8")
+    return target
