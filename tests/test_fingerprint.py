@@ -7,7 +7,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from kit.analysis.fingerprint import SqlShape, fingerprint, sql_shape
@@ -771,6 +771,8 @@ def test_never_raises_on_any_text(sql: str) -> None:
 
 @settings(max_examples=500)
 @given(st.one_of(SQL_LIKE, st.text()))
+@example("ORDER BY ORDER BY NULL NULL").via("found by hypothesis")
+@example("ORDER ORDER BY NULL BY NULL").via("the same, one word apart")
 def test_fingerprint_is_idempotent(sql: str) -> None:
     once = fingerprint(sql)
     assert fingerprint(once) == once

@@ -139,8 +139,8 @@ def _rewrite(tokens: list[Token]) -> list[Token]:
         elif (
             tokens[i - 1 : i + 2] == _ORDER_BY_NULL
             and (i + 2 == n or tokens[i + 2][0] in "K);")
-            and not (out and out[-1][0] in ".E")
-        ):
+            and not (out and (out[-1][0] in ".E" or out[-1] in _ORDER_BY_NULL[:2]))
+        ):  # after ORDER or BY, dropping it would leave a new ORDER BY NULL for the next pass
             i += 2  # Django adds it to MySQL GROUP BY queries; it means "no order"
         else:
             out.append(token)
