@@ -96,12 +96,12 @@ _QUOTES = frozenset('"`[')
 # position is scanned twice and the lexer is linear in the length of the SQL.
 _PARTS: list[tuple[str, str]] = [
     ("whitespace", r"\s+"),
+    ("placeholder", r"%\([^()%\s]*\)s|%[sbt]|\?\d*|\$\d+|:(?:[^\W\d]\w*|\d+)"),
     ("dq", r'"(?:[^"]+|"")*"?'),
     ("punctuation", r"[(),;]|\.(?!\.\.|\d)"),
     ("estr", r"[eE]'(?:[^'\\]+|\\.|'')*'?"),
     ("str", r"[nNxXbB]?'(?:[^']+|'')*'?"),
     ("word", r"[^\W\d][\w$]*"),
-    ("placeholder", r"%\([^()%\s]*\)s|%[sbt]|\?\d*|\$\d+|:(?:[^\W\d]\w*|\d+)"),
     ("number", r"0[xX][0-9a-fA-F]+|(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?"),
     ("comment", r"--[^\n]*|/\*.*?(?:\*/|\Z)"),
     ("dollar", r"\$(?P<tag>(?:[^\W\d]\w*)?)\$.*?(?:\$(?P=tag)\$|\Z)"),
@@ -226,20 +226,27 @@ def tokens(sql: str, dialect: Dialect = GENERIC) -> tuple[Token, ...]:
     classify = lexer.classify
     made = {text: classify(text) for text in set(texts)}  # an IN list of 10,000 %s: one token
     out = list(map(made.__getitem__, texts))
-    if "." in made or "..." in made:
-        _unkeyword_after_dots(texts, out)
+    dots = [dot for dot in (".", "...") if dot in made]
+    if dots and any(t.kind == "keyword" for t in made.values()):
+        _unkeyword_after_dots(texts, out, dots)
     return tuple(out)
 
 
-def _unkeyword_after_dots(texts: list[str], out: list[Token]) -> None:
+def _unkeyword_after_dots(texts: list[str], out: list[Token], dots: list[str]) -> None:
     """After a dot a word is a name, never a keyword: t.select, "blog"."order"."""
     n = len(out)
-    for i in [i for i, text in enumerate(texts) if text == "." or text == "..."]:
-        j = i + 1
-        while j < n and out[j].kind in _SKIPPED:
-            j += 1
-        if j < n and out[j].kind == "keyword":
-            out[j] = Token("identifier", texts[j], texts[j])
+    for dot in dots:
+        i = -1
+        while True:
+            try:
+                i = texts.index(dot, i + 1)  # C speed: Django's SQL has a dot per column
+            except ValueError:
+                break
+            j = i + 1
+            while j < n and out[j].kind in _SKIPPED:
+                j += 1
+            if j < n and out[j].kind == "keyword":
+                out[j] = Token("identifier", texts[j], texts[j])
 
 
 def _nested_comment_end(sql: str, start: int) -> int:
