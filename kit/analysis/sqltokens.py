@@ -11,7 +11,16 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Literal
 
-__all__ = ["CALL_WORDS", "GENERIC", "KEYWORDS", "Dialect", "Token", "TokenKind", "tokens"]
+__all__ = [
+    "BLANK_KINDS",
+    "CALL_WORDS",
+    "GENERIC",
+    "KEYWORDS",
+    "Dialect",
+    "Token",
+    "TokenKind",
+    "tokens",
+]
 
 TokenKind = Literal[
     "keyword",  # a word of SQL's own, not after a dot: SELECT, FROM, COUNT
@@ -57,6 +66,9 @@ class Dialect:
 
 
 GENERIC = Dialect()
+BLANK_KINDS: frozenset[TokenKind] = frozenset(
+    {"whitespace", "comment"}
+)  # say nothing to a database
 
 # Words read as keywords; any other bare word is an identifier. Kept as text: as list literals
 # these tables would take two hundred lines.
@@ -214,7 +226,6 @@ def _dialect_parts(dialect: Dialect) -> dict[str, str]:
 
 
 _LEXERS: dict[Dialect, _Lexer] = {}
-_SKIPPED = frozenset({"whitespace", "comment"})
 
 
 def tokens(sql: str, dialect: Dialect = GENERIC) -> tuple[Token, ...]:
@@ -226,7 +237,7 @@ def tokens(sql: str, dialect: Dialect = GENERIC) -> tuple[Token, ...]:
     classify = lexer.classify
     made = {text: classify(text) for text in set(texts)}  # an IN list of 10,000 %s: one token
     out = list(map(made.__getitem__, texts))
-    dots = [dot for dot in (".", "...") if dot in made]
+    dots: list[str] = [dot for dot in (".", "...") if dot in made]
     if dots and any(t.kind == "keyword" for t in made.values()):
         _unkeyword_after_dots(texts, out, dots)
     return tuple(out)
@@ -243,7 +254,7 @@ def _unkeyword_after_dots(texts: list[str], out: list[Token], dots: list[str]) -
             except ValueError:
                 break
             j = i + 1
-            while j < n and out[j].kind in _SKIPPED:
+            while j < n and out[j].kind in BLANK_KINDS:
                 j += 1
             if j < n and out[j].kind == "keyword":
                 out[j] = Token("identifier", texts[j], texts[j])

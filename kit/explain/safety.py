@@ -6,7 +6,7 @@ from dataclasses import replace
 from functools import lru_cache
 
 from kit.analysis.fingerprint import sql_shape
-from kit.analysis.sqltokens import GENERIC, Dialect, Token, tokens
+from kit.analysis.sqltokens import BLANK_KINDS, GENERIC, Dialect, Token, tokens
 
 # Statement kinds that have a plan; anything else (DDL, SAVEPOINT, SET...) is not explained.
 EXPLAINABLE = frozenset({"SELECT", "INSERT", "UPDATE", "DELETE"})
@@ -139,7 +139,7 @@ def _statements(found: tuple[Token, ...]) -> list[list[Token]]:
             pieces.append([])
         else:
             pieces[-1].append(token)
-    return [piece for piece in pieces if any(t.kind not in _BLANK for t in piece)]
+    return [piece for piece in pieces if any(t.kind not in BLANK_KINDS for t in piece)]
 
 
 def _statement_refusal(statements: list[list[Token]]) -> str | None:
@@ -166,7 +166,7 @@ def _analyze_refusal(statement: list[Token]) -> str | None:
                 return f"ANALYZE refused: the SELECT contains {word}, so it may write or lock."
             if word in _UNDOABLE_FUNCTIONS:
                 return f"ANALYZE refused: {word.lower()}() has effects a rollback cannot undo."
-        if token.kind not in _BLANK:
+        if token.kind not in BLANK_KINDS:
             after_dot = token.text == "."
     return None
 
@@ -177,6 +177,5 @@ def _as_read(reason: str, reading: str) -> str:
 
 
 _SENTINEL = "\n;"
-_BLANK = frozenset({"whitespace", "comment"})
 _WORDS = frozenset({"keyword", "identifier"})
 _OPEN = Token("punctuation", "(", "(")

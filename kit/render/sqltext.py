@@ -8,7 +8,7 @@ from functools import lru_cache
 import sqlparse
 from sqlparse.exceptions import SQLParseError
 
-from kit.analysis.sqltokens import Token, tokens
+from kit.analysis.sqltokens import BLANK_KINDS, Token, tokens
 
 _SPACE = re.compile(r"\s+")
 # Django lists every column: "SELECT a, b, c, ... FROM". The column list says little in a table
@@ -27,7 +27,6 @@ _CLAUSES = frozenset(
     | {"UNION", "EXCEPT", "INTERSECT", "VALUES", "SET", "RETURNING"}
 )
 _JOINS = frozenset({"INNER", "LEFT", "RIGHT", "FULL", "CROSS", "NATURAL", "JOIN", "STRAIGHT_JOIN"})
-_BLANK = frozenset({"whitespace", "comment"})
 
 
 def one_line(sql: str) -> str:
@@ -49,7 +48,7 @@ def format_sql(sql: str) -> str:
         return layout_sql(found)
     depth = deepest = count = 0
     for token in found:
-        if token.kind not in _BLANK:
+        if token.kind not in BLANK_KINDS:
             count += 1
             depth += (token.text == "(") - (token.text == ")")
             deepest = max(deepest, depth)
