@@ -50,16 +50,25 @@ def test_profile_shows_count_times_and_the_line_of_each_query(ip_shell):
 
 
 def test_queries_from_a_function_defined_elsewhere_name_the_cell_line(ip_shell):
+    defined_in = ip_shell.execution_count
     ip_shell.run_cell(
         "from sample_app.blog.models import Post\n"
         "def count_posts():\n"
-        "    return Post.objects.count()\n"
+        "    return Post.objects.count()\n",
+        store_history=True,  # as a notebook runs it: the next cell gets the next number
     )
-    result, _ = run(ip_shell, "%%orm_profile -o prof\nx = 1\ncount_posts()\n")
+    assert ip_shell.execution_count == defined_in + 1
+    result, captured = run(ip_shell, "%%orm_profile -o prof\nx = 1\ncount_posts()\n")
     result.raise_error()
-    (query,) = ip_shell.user_ns["prof"].queries
+    prof = ip_shell.user_ns["prof"]
+    (query,) = prof.queries
     assert query.line == 3
-    assert query.source_lineno == 3 and query.source_file != ip_shell.user_ns["prof"].cell_filename
+    assert query.source_lineno == 3 and query.source_file != prof.cell_filename
+    # IPython's name for the other cell's code, as its tracebacks say "Cell In[n]".
+    assert prof.cell_numbers == {query.source_file: defined_in}
+    html = all_html(captured)
+    assert f"cell [{defined_in}], line 3" in html
+    assert query.source_file.rsplit("/", 1)[-1] not in html
 
 
 def test_displaying_a_queryset_is_profiled_and_attributed_to_its_line(ip_shell):

@@ -20,6 +20,7 @@ from kit.analysis.groups import (
     params_key,
 )
 from kit.analysis.lazy import find_lazy_evaluations
+from kit.analysis.location import CellNumbers
 from kit.capture.records import QueryRecord, Relation
 
 __all__ = ["Analysis", "analyze", "describe_relation"]
@@ -64,9 +65,13 @@ def analyze(
     threshold: int = DEFAULT_THRESHOLD,
     cell_filename: str | None = None,
     source_text: Callable[[QueryRecord], str | None] | None = None,
+    cells: CellNumbers | None = None,
 ) -> Analysis:
-    """Group the records, trace every N+1 to its root queryset and write what to change."""
-    places = Places(cell_filename, source_text)
+    """Group the records, trace every N+1 to its root queryset and write what to change.
+
+    cells: the notebook's other cells' code files and their execution counts (locations).
+    """
+    places = Places(cell_filename, source_text, dict(cells or {}))
     by_id = {record.id: record for record in records}
     groups = find_n_plus_one(records, threshold)
     fixes, unexplained = plan_fixes(records, groups, places.text)

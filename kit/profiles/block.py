@@ -11,6 +11,7 @@ from kit.analysis.fingerprint import fingerprint
 from kit.analysis.groups import DEFAULT_THRESHOLD, check_threshold
 from kit.capture import DEFAULT_RECORD_CAP, QueryRecorder, capture_queries
 from kit.explain import MODES, ExplainOptions, explain_records
+from kit.profiles.cells import cell_numbers
 from kit.profiles.profile import Profile
 
 
@@ -59,6 +60,7 @@ def profile(
             raise
         finally:
             result.finish((perf_counter() - start) * 1000.0, error)
+            result.cell_numbers = cell_numbers(lambda: (q.source_file for q in result.queries))
             if explain is not None:
                 _explain(result, explain, explain_options)
 

@@ -10,7 +10,7 @@ from typing import Any
 from kit.capture.records import FingerprintCounter, QueryRecord
 from kit.errors import ProfileFormatError
 from kit.explain.plan import ExplainError, Plan
-from kit.profiles.export import FIELDS, FORMAT, VERSION
+from kit.profiles.export import FIELDS, FORMAT, OPTIONAL_FIELDS, VERSION
 from kit.profiles.jsondata import load_as
 from kit.profiles.profile import Profile
 
@@ -33,6 +33,7 @@ def profile_from_dict(data: dict[str, Any]) -> Profile:
             db_time_ms=data["db_time_ms"],
             counters=[load_as(c, FingerprintCounter) for c in data["overflow"]],
             **{name: data[name] for name in FIELDS},
+            **{name: data[name] for name in OPTIONAL_FIELDS if name in data},
         )
         profile.plans = [load_as(p, Plan) for p in data["plans"]]
         profile.explain_errors = [load_as(e, ExplainError) for e in data["explain_errors"]]

@@ -52,6 +52,9 @@ class Profile:
     error: str | None = None
     # N+1 groups need at least this many queries of one shape from one line.
     threshold: int = DEFAULT_THRESHOLD
+    # The notebook's code files -> their cell's execution count, so a query from code another
+    # cell defined reads "cell [3], line 6" (kit.profiles.cells fills it in a notebook).
+    cell_numbers: dict[str, int] = field(default_factory=dict)
     _source: RecordSource | None = field(default=None, repr=False, compare=False)
     _frozen_queries: Callable[[], list[QueryRecord]] | None = field(
         default=None, repr=False, compare=False
@@ -175,6 +178,7 @@ class Profile:
             threshold=self.threshold,
             cell_filename=self.cell_filename,
             source_text=self.source_text,
+            cells=self.cell_numbers,
         )
         if self.finished:
             self._analysis = (self.threshold, result)

@@ -29,7 +29,7 @@ def _where(record: QueryRecord, profile: Profile) -> str:
     """Where the query came from when that is not the profiled cell itself, else ""."""
     if record.source_file == profile.cell_filename:
         return ""
-    return file_place(record.source_file, record.source_lineno) or ""
+    return file_place(record.source_file, record.source_lineno, profile.cell_numbers) or ""
 
 
 def query_rows(profile: Profile, limit: int | None = None) -> list[QueryRow]:
