@@ -112,22 +112,29 @@ def test_quiet_compare_shows_the_summary_and_the_table(ip_shell):
 @pytest.mark.parametrize(
     ("setup", "message"),
     [
-        ("", "no profile named 'missing' in this notebook; keep one first with %%orm_profile -o"),
+        ("", "no profile named 'missing' in this notebook. No profile is kept yet. Keep one"),
         ("missing = 42", "'missing' is not a profile (it is a int)"),
+        (
+            "from tests.profiles import fixed_profile as f\nmising, other = f(), f()",
+            "no profile named 'missing' in this notebook. Did you mean mising? Profiles kept: "
+            "mising, other. Keep one with %%orm_profile -o missing.",
+        ),
     ],
 )
 @pytest.mark.django_db
 def test_compare_with_no_such_profile_is_one_clear_line_and_the_cell_does_not_run(
     ip_shell, setup, message
 ):
-    ip_shell.user_ns.pop("missing", None)
-    ip_shell.run_cell(setup)
+    for name in ("missing", "mising", "other"):
+        ip_shell.user_ns.pop(name, None)
+    ip_shell.run_cell(setup).raise_error()
     result = ip_shell.run_cell("%%orm_profile --compare missing\nran = True\n")
     assert isinstance(result.error_in_exec, UsageError)
     assert message in str(result.error_in_exec)
     assert "\n" not in str(result.error_in_exec)
     assert "ran" not in ip_shell.user_ns
-    ip_shell.user_ns.pop("missing", None)
+    for name in ("missing", "mising", "other"):
+        ip_shell.user_ns.pop(name, None)
 
 
 def test_outputs_are_the_table_then_a_figure():

@@ -113,6 +113,8 @@ def test_keyboard_interrupt_in_a_cell_leaves_no_hook(ip_shell):
     ("line", "message"),
     [
         ("--bogus", "unrecognized arguments: --bogus"),
+        ("--explian", "unrecognized arguments: --explian: did you mean --explain?"),
+        ("--no-timelines", "did you mean --no-timeline?"),
         ("--using replica", "Unknown database alias 'replica'"),
         ("-o 1x", "-o/--name needs a Python variable name"),
         ("--rows -3", "--rows needs a number of 0 or more"),
@@ -127,6 +129,20 @@ def test_bad_input_is_one_clear_line(ip_shell, line, message):
     assert message in str(result.error_in_exec)
     assert "\n" not in str(result.error_in_exec).strip()
     assert connection.execute_wrappers == []
+
+
+@pytest.mark.parametrize(
+    ("line", "message"),
+    [
+        ("--analyse Post.objects.all()", "unknown option --analyse: did you mean --analyze?"),
+        ("--verbose Post.objects.all()", "unknown option --verbose. Usage"),
+        ("--whatiff Post.objects.all()", "did you mean --whatif?"),
+    ],
+)
+def test_orm_explain_suggests_the_nearest_option(ip_shell, line, message):
+    with pytest.raises(UsageError, match="Usage: %orm_explain") as raised:
+        ip_shell.run_line_magic("orm_explain", line)
+    assert message in str(raised.value)
 
 
 def test_rows_option_and_config_limit_the_table(ip_shell):
@@ -194,13 +210,14 @@ def test_findings_list_comes_above_the_query_table_and_into_p_findings(ip_shell)
     (finding,) = ip_shell.user_ns["prof"].findings
     assert finding.kind == "n_plus_one"
     assert finding.line == 3
-    assert finding.message.startswith("N+1: ") and "queryset of line 3" in finding.message
+    assert "queries load related objects" in finding.message
+    assert "queryset of line 3" in finding.message and "N+1" not in finding.message
     assert finding.suggestion == PART1_FIX.replace("&#x27;", "'")
     summary = captured.outputs[0]
     text, markdown = summary.data["text/plain"], summary.data["text/markdown"]
     assert text.splitlines()[1] == "Findings, worst first:"
-    assert text.splitlines()[2].startswith("- [high · N+1] N+1: ")
-    assert "- **high · N+1**: N+1: " in markdown
+    assert text.splitlines()[2].startswith("- [high · N+1] ") and "N+1: " not in text
+    assert "- **high · N+1**: " in markdown and "N+1: " not in markdown
     assert f"`{finding.suggestion}`" in markdown
     assert "| # |" in captured.outputs[-1].data["text/markdown"]  # the table comes last
 
@@ -250,7 +267,7 @@ def test_part2_in_a_cell_names_the_cell_line_and_the_better_call(ip_shell):
     (finding,) = ip_shell.user_ns["prof"].findings
     assert (finding.kind, finding.line) == ("bool", 4)
     assert finding.message.startswith(
-        "line 4: `if posts:  # evaluates the entire queryset` loads every matching row"
+        "Line 4: `if posts:  # evaluates the entire queryset` loads every matching row"
     )
     assert finding.suggestion == "if posts.exists():  # evaluates the entire queryset"
 

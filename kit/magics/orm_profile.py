@@ -12,7 +12,7 @@ from typing import Any, cast
 from IPython.core.error import UsageError
 from IPython.core.interactiveshell import InteractiveShell
 from IPython.core.magic import Magics, cell_magic, magics_class
-from IPython.core.magic_arguments import argument, magic_arguments, parse_argstring
+from IPython.core.magic_arguments import argument, magic_arguments
 from traitlets import Bool, Integer, TraitError, validate
 
 from kit.analysis.groups import DEFAULT_THRESHOLD, check_threshold
@@ -20,6 +20,7 @@ from kit.bootstrap import setup
 from kit.capture import DEFAULT_RECORD_CAP
 from kit.errors import KitUsageError
 from kit.explain import MODES
+from kit.magics.arguments import parse_arguments
 from kit.magics.orm_explain import explain_options
 from kit.magics.profile_outputs import budget_from_args, check_args, output_options, show_outputs
 from kit.profiles.block import attributed_to_line, profile
@@ -126,7 +127,7 @@ class OrmProfile(Magics):
         --max-duplicates, --no-n-plus-one) raises kit.BudgetExceeded after the profile.
         """
         __tracebackhide__ = True
-        args = parse_argstring(self.orm_profile, line)
+        args = parse_arguments(self.orm_profile, line)
         if args.name is not None and not (
             args.name.isidentifier() and not keyword.iskeyword(args.name)
         ):

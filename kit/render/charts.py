@@ -7,6 +7,7 @@ from html import escape
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
+from kit.analysis.wording import counted
 from kit.profiles.profile import Profile
 from kit.render.shapes import (
     ShapeStats,
@@ -58,7 +59,7 @@ def render_breakdown(
         fig.update_xaxes(tickformat=",d", dtick=1 if most <= 8 else None, row=row, col=1)
     fig.update_layout(
         template="plotly_white",
-        title={"text": f"Where the {profile.query_count:,} queries went"},
+        title={"text": f"Where the {counted(profile.query_count, 'query')} went"},
         height=170 + 24 * (max(len(best), 1) + max(len(tables), 1)),
         width=960,
         margin={"l": 10, "r": 30, "t": 90, "b": 30},

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from kit.analysis.location import file_place
+from kit.analysis.wording import counted
 from kit.capture.records import QueryRecord
 from kit.profiles.profile import Profile
 from kit.render.sqltext import format_params, summarize_sql
@@ -57,14 +58,10 @@ def query_rows(profile: Profile, limit: int | None = None) -> list[QueryRow]:
     return rows
 
 
-def _count(count: int, one: str, many: str) -> str:
-    return f"{count:,} {one if count == 1 else many}"
-
-
 def summary_line(profile: Profile) -> str:
     """One line: queries, database time, wall time, databases, and what was not kept."""
     parts = [
-        _count(profile.query_count, "query", "queries"),
+        counted(profile.query_count, "query"),
         f"{profile.db_time_ms:,.1f} ms in the database",
         f"{profile.wall_time_ms:,.1f} ms wall time",
     ]
@@ -85,7 +82,7 @@ def footer_line(profile: Profile, shown: int) -> str | None:
     if shown >= profile.query_count:
         return None
     name = profile.name or "p"
-    parts = [f"Showing {shown:,} of {profile.query_count:,} queries"]
+    parts = [f"Showing {shown:,} of {counted(profile.query_count, 'query')}"]
     if kept > shown:
         parts.append(f"all {kept:,} recorded ones are in {name}.queries")
     if profile.counted_only:

@@ -6,6 +6,7 @@ from collections import Counter
 
 import numpy as np
 
+from kit.analysis.wording import counted
 from kit.profiles.profile import Profile
 from kit.render.charts import TOP, top_shapes
 from kit.render.shapes import ShapeStats, shape_summary, table_stats
@@ -35,7 +36,7 @@ def timeline_text(profile: Profile, shapes: list[ShapeStats], groups: dict[int, 
     by_id = {q.id: q for q in profile.queries}
     width = max((len(lane.label) for lane in lanes), default=0)
     lines = [
-        f"Timeline: {profile.query_count:,} queries in {end_ms:,.1f} ms, wall clock "
+        f"Timeline: {counted(profile.query_count, 'query')} in {end_ms:,.1f} ms, wall clock "
         f"(one row per query shape; {LEVELS[-1]} = the database busy all the slice)"
     ]
     for lane in lanes:
@@ -52,9 +53,11 @@ def timeline_text(profile: Profile, shapes: list[ShapeStats], groups: dict[int, 
     lines.append(f"{'':<{width}}  {axis}")
     sizes = Counter(groups.values())
     if sizes:
-        lines.append("N+1 groups: " + "; ".join(f"{k} ({v:,} queries)" for k, v in sizes.items()))
+        groups_text = "; ".join(f"{k} ({counted(v, 'query')})" for k, v in sizes.items())
+        lines.append(f"N+1 groups: {groups_text}")
     if profile.counted_only:
-        lines.append(f"{profile.counted_only:,} queries past the record cap are not drawn.")
+        past = counted(profile.counted_only, "query")
+        lines.append(f"{past} past the record cap are not drawn.")
     return "\n".join(lines)
 
 
@@ -100,7 +103,7 @@ def _fixed(header: tuple[str, ...], rows: list[tuple[str, ...]]) -> list[str]:
 def breakdown_text(profile: Profile, shapes: list[ShapeStats]) -> str:
     """Queries and time by shape and by table, as fixed-width tables."""
     by_shape, by_table = breakdown_tables(shapes)
-    lines = [f"Where the {profile.query_count:,} queries went, by shape:"]
+    lines = [f"Where the {counted(profile.query_count, 'query')} went, by shape:"]
     lines += _fixed(SHAPE_HEADER, by_shape) if by_shape else ["(no queries)"]
     lines += ["", "By table (a query counts for every table it reads):"]
     lines += _fixed(TABLE_HEADER, by_table) if by_table else ["(no queries)"]
@@ -123,7 +126,7 @@ def _md_table(header: tuple[str, ...], rows: list[tuple[str, ...]]) -> list[str]
 def breakdown_markdown(profile: Profile, shapes: list[ShapeStats]) -> str:
     """Queries and time by shape and by table, as markdown tables."""
     by_shape, by_table = breakdown_tables(shapes)
-    out = [f"**Where the {profile.query_count:,} queries went, by shape**", ""]
+    out = [f"**Where the {counted(profile.query_count, 'query')} went, by shape**", ""]
     out += _md_table(SHAPE_HEADER, by_shape) if by_shape else ["(no queries)"]
     out += ["", "**By table** (a query counts for every table it reads)", ""]
     out += _md_table(TABLE_HEADER, by_table) if by_table else ["(no queries)"]
