@@ -60,11 +60,11 @@ def test_parts_come_in_order_summary_findings_timeline_charts_table(ip_shell, no
     assert [kind(o) for o in outputs] == ["summary", "timeline", "charts", "table"]
     summary = outputs[0].data
     assert summary["text/plain"].startswith("6 queries · ")
-    assert "N+1: 5 queries load related objects" in summary["text/html"]
+    assert "5 queries load related objects" in summary["text/html"]
     assert "select_related(&#x27;author&#x27;)" in summary["text/html"]
     timeline = outputs[1].data[PLOTLY_MIME]
     assert [t["name"] for t in timeline["data"]] == ["#1 SELECT blog_post", "#2 SELECT auth_user"]
-    assert "N+1 ×5 from blog.Post.author, line 4" in timeline["layout"]["annotations"][0]["text"]
+    assert "N+1 ×5: blog.Post.author, line 4" in timeline["layout"]["annotations"][0]["text"]
     assert "4: names = [post.author.username for post in posts]" in outputs[3].data["text/html"]
 
 

@@ -63,7 +63,10 @@ def test_n_plus_one_groups_are_boxed_and_labelled():
     assert (box.x0, box.x1) == (4.0, 12.5)  # first author query's start to the last one's end
     assert box.y0 < 1 < box.y1
     (note,) = fig.layout.annotations
-    assert note.text == "N+1 ×5 from auth_user, line 3"
+    assert note.text == "N+1 ×5: auth_user, line 3"
+    # In the right margin, outside the plot: never over a bar or a row name.
+    assert (note.xref, note.x, note.xanchor) == ("paper", 1.0, "left")
+    assert fig.layout.margin.r > 150
 
 
 def test_no_box_without_an_n_plus_one_group():
@@ -74,8 +77,10 @@ def test_no_box_without_an_n_plus_one_group():
 def test_hover_gives_sql_params_cell_line_and_duration():
     fig = render_timeline(n_plus_one_profile(posts=3))
     authors = fig.data[1]
-    assert "FROM &quot;auth_user&quot; WHERE" in authors.hovertemplate
-    assert authors.text.tolist()[0] == "cell line 3 · params (10,)"
+    # Plain quotes: plotly shows an &quot; entity as typed.
+    assert 'FROM<br>"auth_user" WHERE' in authors.hovertemplate
+    assert "&quot;" not in authors.hovertemplate
+    assert authors.text.tolist()[0] == "line 3 · params (10,)"
     number, start, duration = authors.customdata[0].tolist()
     assert (number, start, duration) == (2, 4.0, 0.5)
     assert "%{customdata[2]:.2f} ms" in authors.hovertemplate

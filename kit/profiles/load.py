@@ -7,12 +7,16 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+from kit.analysis.timings import RunTimes
 from kit.capture.records import FingerprintCounter, QueryRecord
 from kit.errors import ProfileFormatError
 from kit.explain.plan import ExplainError, Plan
 from kit.profiles.export import FIELDS, FORMAT, OPTIONAL_FIELDS, VERSION
-from kit.profiles.jsondata import load_as
+from kit.profiles.jsondata import load, load_as
 from kit.profiles.profile import Profile
+
+# How to read the fields added after version 1 was first written (kit.profiles.export).
+OPTIONAL_TYPES: dict[str, Any] = {"cell_numbers": dict[str, int], "runs": RunTimes | None}
 
 
 def profile_from_dict(data: dict[str, Any]) -> Profile:
@@ -33,7 +37,11 @@ def profile_from_dict(data: dict[str, Any]) -> Profile:
             db_time_ms=data["db_time_ms"],
             counters=[load_as(c, FingerprintCounter) for c in data["overflow"]],
             **{name: data[name] for name in FIELDS},
-            **{name: data[name] for name in OPTIONAL_FIELDS if name in data},
+            **{
+                name: load(data[name], OPTIONAL_TYPES[name])
+                for name in OPTIONAL_FIELDS
+                if name in data
+            },
         )
         profile.plans = [load_as(p, Plan) for p in data["plans"]]
         profile.explain_errors = [load_as(e, ExplainError) for e in data["explain_errors"]]

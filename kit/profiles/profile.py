@@ -14,6 +14,7 @@ from kit.analysis.fixes import QuerysetFix
 from kit.analysis.groups import DEFAULT_THRESHOLD, DuplicateGroup, NPlusOneGroup, SimilarGroup
 from kit.analysis.report import Analysis, analyze
 from kit.analysis.stats import QueryStats, stats_by_fingerprint, stats_by_table
+from kit.analysis.timings import RunTimes
 from kit.capture.records import FingerprintCounter, QueryRecord
 from kit.explain.plan import ExplainError, Plan
 from kit.profiles.export import save_profile
@@ -55,6 +56,8 @@ class Profile:
     # The notebook's code files -> their cell's execution count, so a query from code another
     # cell defined reads "cell [3], line 6" (kit.profiles.cells fills it in a notebook).
     cell_numbers: dict[str, int] = field(default_factory=dict)
+    # --repeat N: every run's wall and database time (this profile's queries are the first's).
+    runs: RunTimes | None = None
     _source: RecordSource | None = field(default=None, repr=False, compare=False)
     _frozen_queries: Callable[[], list[QueryRecord]] | None = field(
         default=None, repr=False, compare=False

@@ -10,6 +10,14 @@ from kit.render.plans import plans_html
 from kit.render.rows import QueryRow, footer_line, query_rows, summary_line
 from kit.render.sqltext import format_sql
 
+LEFT, RIGHT = "left", "right"
+
+
+def cell(content: str, tag: str = "td", align: str = LEFT) -> str:
+    """A table cell aligned with both the attribute (GitHub keeps it) and a style (JupyterLab's
+    stylesheet right-aligns every cell, and a style is the only thing it yields to)."""
+    return f'<{tag} align="{align}" style="text-align:{align}">{content}</{tag}>'
+
 
 def _sql_cell(row: QueryRow) -> str:
     # <details> opens and closes without JavaScript, in JupyterLab, nbconvert and on GitHub.

@@ -3,11 +3,16 @@
 from __future__ import annotations
 
 import re
+import textwrap
 from functools import lru_cache
+from html import escape
 
 import sqlparse
 
 _SPACE = re.compile(r"\s+")
+# Hover boxes stay narrower than the figures: about 60 characters a line.
+HOVER_WIDTH = 60
+HOVER_LINES = 6
 # Django lists every column: "SELECT a, b, c, ... FROM". The column list says little in a table
 # row; the FROM/WHERE part tells queries apart.
 _SELECT_LIST = re.compile(r"^(SELECT\s+(?:DISTINCT\s+)?)(.{60,}?)(\s+FROM\s)", re.I | re.S)
@@ -34,3 +39,15 @@ def format_params(params: object, width: int = 200) -> str:
     """The params as Python shows them, cut at width characters."""
     text = repr(params)
     return text if len(text) <= width else text[: width - 1] + "…"
+
+
+def hover_sql(sql: str, width: int = HOVER_WIDTH, lines: int = HOVER_LINES) -> str:
+    """SQL for a hover box: wrapped at spaces, at most `lines` lines, plotly's markup escaped.
+
+    Plotly decodes &amp;, &lt; and &gt; but shows &quot; as typed, so quotes stay as they are;
+    "%{" would start a template field.
+    """
+    wrapped = textwrap.wrap(sql, width, break_long_words=False, break_on_hyphens=False)
+    if len(wrapped) > lines:
+        wrapped = [*wrapped[: lines - 1], wrapped[lines - 1] + " …"]
+    return "<br>".join(escape(line, quote=False).replace("%{", "% {") for line in wrapped)

@@ -1,0 +1,182 @@
+"""Every figure kind, drawn by plotly.js in Debian's chromium at 1, 5 and 60 rows, reads at a
+glance: no text over other text, over the data or past the figure's edge; menus clear of the
+titles; hover boxes inside the figure; every step of a SQLite plan labelled.
+
+The figures are drawn at their own layout size, as kaleido draws their PNG copies and
+JupyterLab their live form; screenshots land in test-artifacts/figures/. Needs `apt install
+chromium` and playwright (the `browser` extra); never downloads a browser.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import plotly
+import pytest
+
+from tests.figure_cases import figure_cases
+
+REPO = Path(__file__).resolve().parent.parent
+CHROMIUM = "/usr/bin/chromium"
+ARTIFACTS = REPO / "test-artifacts" / "figures"
+PLOTLY_JS = Path(plotly.__file__).parent / "package_data" / "plotly.min.js"
+CASES = figure_cases()
+
+pytestmark = pytest.mark.browser
+
+# Every text plotly draws, by what it is, and every mark of data.
+COLLECT = """
+(id) => {
+  const root = document.getElementById(id);
+  const svg = root.querySelector('.main-svg').getBoundingClientRect();
+  const texts = [], marks = [];
+  const visible = (el) => {
+    const style = getComputedStyle(el);
+    const r = el.getBoundingClientRect();
+    return style.display !== 'none' && style.visibility !== 'hidden' && style.opacity !== '0'
+      && r.width > 0 && r.height > 0;
+  };
+  const box = (el) => { const r = el.getBoundingClientRect();
+    return {x0: r.left, y0: r.top, x1: r.right, y1: r.bottom}; };
+  const kinds = {
+    title: 'text.gtitle', subtitle: 'text.gtitle-subtitle', annotation: 'g.annotation text',
+    xtick: 'g.xtick text', ytick: 'g.ytick text', xtitle: 'text.xtitle', bar: 'text.bartext',
+    tile: 'text.slicetext', menu: 'g.updatemenu-header-group',
+  };
+  for (const [kind, selector] of Object.entries(kinds)) {
+    for (const el of root.querySelectorAll(selector)) {
+      if (visible(el) && (kind === 'menu' || el.textContent.trim()))
+        texts.push({kind, text: el.textContent, ...box(el)});
+    }
+  }
+  const data = 'g.trace.bars path, g.points path.point, g.errorbar path, .shapelayer path';
+  for (const el of root.querySelectorAll(data)) {
+    if (visible(el)) marks.push({kind: 'mark', ...box(el)});
+  }
+  return {svg: {x0: svg.left, y0: svg.top, x1: svg.right, y1: svg.bottom}, texts, marks};
+}
+"""
+
+
+def _missing() -> str | None:
+    if not os.access(CHROMIUM, os.X_OK):
+        return f"no {CHROMIUM} (apt install chromium)"
+    try:
+        import playwright.sync_api  # noqa: F401
+    except ImportError:
+        return "playwright is not installed (pip install -e '.[browser]')"
+    return None
+
+
+@pytest.fixture(scope="module")
+def page(tmp_path_factory) -> Iterator[Any]:
+    """A chromium page with plotly.js loaded: the same library kaleido and JupyterLab use."""
+    reason = _missing()
+    if reason is not None:
+        if os.environ.get("KIT_REQUIRE_SERVERS") == "1":
+            pytest.fail(f"KIT_REQUIRE_SERVERS=1 but {reason}")
+        pytest.skip(reason)
+    from playwright.sync_api import sync_playwright
+
+    folder = tmp_path_factory.mktemp("figures")
+    html = folder / "page.html"
+    html.write_text(
+        f"<html><head><script src='{PLOTLY_JS.as_uri()}'></script></head>"
+        "<body style='margin:0'><div id='fig'></div></body></html>"
+    )
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=CHROMIUM, args=["--no-sandbox", "--headless", "--disable-gpu"]
+        )
+        page = browser.new_page(viewport={"width": 1000, "height": 800})
+        page.goto(html.as_uri())
+        yield page
+        browser.close()
+
+
+def draw(page: Any, name: str) -> dict[str, Any]:
+    """Draw the case's figure alone on the page; its text and mark boxes, and a screenshot."""
+    figure = CASES[name]()
+    page.evaluate(
+        "(fig) => Plotly.newPlot('fig', fig.data, fig.layout, {displayModeBar: false})",
+        json.loads(figure.to_json()),
+    )
+    found = page.evaluate(COLLECT, "fig")
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    page.locator("#fig").screenshot(path=str(ARTIFACTS / f"{name}.png"))
+    found["figure"] = figure
+    return found
+
+
+def overlap(a: dict[str, Any], b: dict[str, Any], slack: float = 1.0) -> bool:
+    """True when two boxes share more than `slack` pixels each way."""
+    return (
+        min(a["x1"], b["x1"]) - max(a["x0"], b["x0"]) > slack
+        and min(a["y1"], b["y1"]) - max(a["y0"], b["y0"]) > slack
+    )
+
+
+def describe(box: dict[str, Any]) -> str:
+    return f"{box['kind']} {box.get('text', '')!r} at ({box['x0']:.0f}, {box['y0']:.0f})"
+
+
+@pytest.mark.parametrize("name", list(CASES))
+def test_no_text_overlaps_text_data_or_the_edge(page, name):
+    found = draw(page, name)
+    texts, marks, svg = found["texts"], found["marks"], found["svg"]
+    assert texts, "nothing was drawn"
+    clashes = [
+        f"{describe(a)} over {describe(b)}"
+        for i, a in enumerate(texts)
+        for b in texts[i + 1 :]
+        if overlap(a, b)
+    ]
+    assert clashes == []
+    # Words written beside the data (annotations, tick labels, titles) never cover it; a
+    # bar's own number and a tile's name sit inside their mark by design.
+    beside = [t for t in texts if t["kind"] not in ("bar", "tile")]
+    covered = [
+        f"{describe(t)} over a mark at ({m['x0']:.0f}, {m['y0']:.0f})"
+        for t in beside
+        for m in marks
+        if overlap(t, m)
+    ]
+    assert covered == []
+    cut = [
+        describe(t)
+        for t in texts
+        if t["x0"] < svg["x0"] - 0.5
+        or t["x1"] > svg["x1"] + 0.5
+        or t["y0"] < svg["y0"] - 0.5
+        or t["y1"] > svg["y1"] + 0.5
+    ]
+    assert cut == []
+
+
+@pytest.mark.parametrize("name", [n for n in CASES if n.startswith("plan-sqlite")])
+def test_every_step_of_a_sqlite_plan_is_labelled(page, name):
+    found = draw(page, name)
+    (trace,) = found["figure"].data
+    tiles = [t for t in found["texts"] if t["kind"] == "tile"]
+    assert len(tiles) == len(trace.ids)
+    assert "one per step" in found["figure"].layout.title.subtitle.text
+
+
+@pytest.mark.parametrize("name", ["timeline-5", "timeline-60", "breakdown-5"])
+def test_hover_text_is_plain_and_inside_the_figure(page, name):
+    found = draw(page, name)
+    svg = found["svg"]
+    mark = found["marks"][0]  # the first bar, or the first query's marker
+    page.mouse.move((mark["x0"] + mark["x1"]) / 2, (mark["y0"] + mark["y1"]) / 2)
+    hover = page.locator("#fig .hoverlayer .hovertext")
+    hover.first.wait_for(timeout=5_000)
+    box = hover.first.bounding_box()
+    text = hover.first.text_content() or ""
+    assert "SELECT" in text and "&quot;" not in text and "&amp;" not in text
+    assert box["x"] >= svg["x0"] and box["x"] + box["width"] <= svg["x1"]
+    assert box["width"] <= 0.75 * (svg["x1"] - svg["x0"])
+    page.mouse.move(0, 0)
