@@ -99,10 +99,12 @@ def test_html_section_reads_without_css_or_javascript():
     error = ExplainError("postgresql", "default", "SELECT <x>", "refused: <why>")
     html = plans_html([whatif_plan()], [error])
     assert html.startswith("<div><h4>Query plans</h4>")
-    assert html.count("<pre>") == 2  # the plan, and the plan with the index
+    # The plan, and the plan with the index: monospace, lines whole (trees must line up).
+    assert html.count('<pre style="white-space:pre;') == 2
+    assert html.count('<code style="white-space:pre;font-family:var(--jp-code-font-family') == 2
     assert "<ul><li>⚠1 full_scan" in html
     assert "not on MariaDB &lt;b&gt;" in html and "refused: &lt;why&gt;" in html
-    assert "<script" not in html and "style" not in html and "class=" not in html
+    assert "<script" not in html and "class=" not in html
 
 
 def test_nothing_to_show_gives_empty_text_and_html():

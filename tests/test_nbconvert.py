@@ -46,9 +46,12 @@ def test_the_summary_and_the_tables_are_in_the_html(executed):
     assert "after: 1 query · " in html
     assert "5 queries load related objects" in html  # the finding, with its fix
     assert re.search(r"select_related\((&#x27;|')author(&#x27;|')\)", html)
-    assert html.count("<th>#</th><th>start (ms)</th>") == 2  # each cell's query table
+    # Each cell's query table, one row per shape, names left-aligned against JupyterLab's CSS.
     assert (
-        '<td align="left" style="text-align:left">queries</td><td align="right" style="text-align:right">6</td><td align="right" style="text-align:right">1</td>'
+        html.count('<th align="left" style="text-align:left;vertical-align:top">shape</th>') == 2
+    )
+    assert (
+        '<td align="left" style="text-align:left;vertical-align:top">queries</td><td align="right" style="text-align:right;vertical-align:top">6</td><td align="right" style="text-align:right;vertical-align:top">1</td>'
         in html
     )
 

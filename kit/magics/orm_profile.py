@@ -32,9 +32,9 @@ from kit.render.budget import enforce_budget
 class OrmProfile(Magics):
     """The kit's magics. Options persist with %config, e.g. `%config OrmProfile.max_rows = 100`."""
 
-    max_rows = Integer(50, help="How many queries the table shows before a footer.").tag(
-        config=True
-    )
+    max_rows = Integer(
+        50, help="How many query shapes the table shows (one row each) before a footer."
+    ).tag(config=True)
     record_cap = Integer(
         DEFAULT_RECORD_CAP,
         help="Full records kept per cell; past it queries are counted per fingerprint only.",
@@ -89,7 +89,13 @@ class OrmProfile(Magics):
         metavar="ALIAS",
         help="Profile only this database alias (repeat for several). Default: all of them.",
     )
-    @argument("--rows", type=int, help="Queries to list in the table (default: max_rows).")
+    @argument(
+        "--rows",
+        type=int,
+        metavar="N",
+        help="List the N slowest queries one by one, slowest first, instead of the table by "
+        "query shape.",
+    )
     @argument(
         "--threshold",
         type=int,
@@ -164,6 +170,7 @@ class OrmProfile(Magics):
                 name=args.name,
                 cap=self.record_cap,
                 max_rows=self.max_rows if args.rows is None else args.rows,
+                rows_by="shape" if args.rows is None else "query",
                 threshold=self.threshold if args.threshold is None else args.threshold,
                 cell=f"%%orm_profile {line}".rstrip() + "\n" + cell,
                 cell_filename=filename,

@@ -22,6 +22,7 @@ def profile(
     name: str | None = None,
     cap: int = DEFAULT_RECORD_CAP,
     max_rows: int = 50,
+    rows_by: str = "shape",
     cell: str | None = None,
     cell_filename: str | None = None,
     threshold: int = DEFAULT_THRESHOLD,
@@ -46,6 +47,7 @@ def profile(
             cell=cell,
             cell_filename=cell_filename,
             max_rows=max_rows,
+            rows_by=rows_by,
             threshold=threshold,
             _source=recorder,
         )

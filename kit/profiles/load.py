@@ -16,7 +16,11 @@ from kit.profiles.jsondata import load, load_as
 from kit.profiles.profile import Profile
 
 # How to read the fields added after version 1 was first written (kit.profiles.export).
-OPTIONAL_TYPES: dict[str, Any] = {"cell_numbers": dict[str, int], "runs": RunTimes | None}
+OPTIONAL_TYPES: dict[str, Any] = {
+    "cell_numbers": dict[str, int],
+    "runs": RunTimes | None,
+    "rows_by": str,
+}
 
 
 def profile_from_dict(data: dict[str, Any]) -> Profile:

@@ -49,7 +49,10 @@ class Profile:
     name: str | None = None
     cell: str | None = None
     cell_filename: str | None = None
+    # The query table: "shape", one row per query shape (the max_rows costliest), or "query",
+    # the max_rows slowest queries one by one (%%orm_profile --rows N).
     max_rows: int = 50
+    rows_by: str = "shape"
     error: str | None = None
     # N+1 groups need at least this many queries of one shape from one line.
     threshold: int = DEFAULT_THRESHOLD

@@ -8,8 +8,8 @@ from typing import TYPE_CHECKING, Any
 
 from kit.profiles.profile import Profile
 from kit.render.compare_metric import BETTER, SAME, WORSE, Metric
-from kit.render.html import RIGHT, cell
 from kit.render.marks import duplicate_count
+from kit.render.markup import RIGHT, cell
 
 if TYPE_CHECKING:
     import plotly.graph_objects as go

@@ -10,15 +10,11 @@ from html import escape
 from typing import TYPE_CHECKING, Any
 
 from kit.profiles.profile import Profile
-from kit.render.html import render_findings, render_table_section_html
+from kit.render.html import render_findings
 from kit.render.marks import n_plus_one_groups
-from kit.render.rows import footer_line, query_rows, summary_line
-from kit.render.text import (
-    findings_markdown,
-    findings_text,
-    queries_table_markdown,
-    queries_table_text,
-)
+from kit.render.rows import summary_line
+from kit.render.table_html import render_table_section_html
+from kit.render.text import findings_text, table_text
 
 if TYPE_CHECKING:
     from kit.render.compare import Comparison
@@ -43,7 +39,10 @@ class OutputOptions:
 
 @dataclass
 class SummaryOutput:
-    """The summary line, then the findings with their fixes (findings=False: the line alone)."""
+    """The summary line, then the findings with their fixes (findings=False: the line alone).
+
+    HTML and text: a markdown copy too would only make the notebook bigger.
+    """
 
     profile: Profile
     findings: bool = False
@@ -52,13 +51,6 @@ class SummaryOutput:
         html = f"<p><strong>{escape(summary_line(self.profile))}</strong></p>"
         return html + (render_findings(self.profile) if self.findings else "")
 
-    def _repr_markdown_(self) -> str:
-        lines = [f"**{summary_line(self.profile)}**"]
-        if self.findings:
-            findings = findings_markdown(self.profile)
-            lines += ["", *findings[:-1]] if findings else []
-        return "\n".join(lines)
-
     def __repr__(self) -> str:
         findings = findings_text(self.profile) if self.findings else []
         return "\n".join([summary_line(self.profile), *findings])
@@ -66,22 +58,19 @@ class SummaryOutput:
 
 @dataclass
 class QueriesOutput:
-    """The query table (the profile's max_rows of it) and a footer saying what it leaves out."""
+    """The query table (by shape unless --rows N) and a footer saying what it leaves out.
+
+    HTML for every viewer, and a short text copy: no markdown copy of the same table (a
+    notebook saves every copy).
+    """
 
     profile: Profile
 
     def _repr_html_(self) -> str:
         return render_table_section_html(self.profile)
 
-    def _repr_markdown_(self) -> str:
-        rows = query_rows(self.profile)
-        footer = footer_line(self.profile, len(rows))
-        return "\n".join(queries_table_markdown(rows) + ([f"\n_{footer}_"] if footer else []))
-
     def __repr__(self) -> str:
-        rows = query_rows(self.profile)
-        footer = footer_line(self.profile, len(rows))
-        return "\n".join(queries_table_text(rows) + ([footer] if footer else []))
+        return "\n".join(table_text(self.profile))
 
 
 def timeline_output(

@@ -7,6 +7,7 @@ from html import escape
 
 from kit.analysis.wording import counted, noun
 from kit.explain.plan import ExplainError, Plan, PlanFinding, PlanNode, WhatIf
+from kit.render.markup import code_block
 from kit.render.sqltext import summarize_sql
 
 _DETAIL_WIDTH = 90
@@ -139,14 +140,14 @@ def plans_text(plans: Sequence[Plan], errors: Sequence[ExplainError] = ()) -> st
 
 
 def plans_html(plans: Sequence[Plan], errors: Sequence[ExplainError] = ()) -> str:
-    """The plans as plain HTML: tree in a <pre>, findings in a <ul>; no CSS, no JavaScript."""
+    """The plans as plain HTML: the tree in monospace, its lines whole; findings in a <ul>."""
     if not plans and not errors:
         return ""
     parts = ["<h4>Query plans</h4>"]
     for number, plan in enumerate(plans, 1):
         parts.append(f"<p><strong>{escape(plan_title(plan, number, len(plans)))}</strong><br>")
         parts.append(f"<code>{escape(summarize_sql(plan.sql))}</code></p>")
-        parts.append(f"<pre>{escape(chr(10).join(tree_lines(plan)))}</pre>")
+        parts.append(code_block("\n".join(tree_lines(plan)), wrap=False))
         items = [finding_line(i, f) for i, f in enumerate(plan.findings, 1)]
         items += [whatif_line(w) for w in plan.whatifs]
         items += [f"Note: {note}" for note in plan.notes]
@@ -155,7 +156,9 @@ def plans_html(plans: Sequence[Plan], errors: Sequence[ExplainError] = ()) -> st
         for whatif in plan.whatifs:
             if whatif.after is not None:
                 tree = "\n".join(tree_lines(whatif.after))
-                parts.append(f"<p>With {escape(whatif.index.code)}:</p><pre>{escape(tree)}</pre>")
+                parts.append(
+                    f"<p>With {escape(whatif.index.code)}:</p>{code_block(tree, wrap=False)}"
+                )
     if errors:
         parts.append("<ul>" + "".join(f"<li>{escape(error_line(e))}</li>" for e in errors))
         parts.append("</ul>")

@@ -8,9 +8,10 @@ from html import escape
 from pathlib import Path
 
 from kit.profiles.profile import Profile
-from kit.render.html import render_findings, render_queries_table
+from kit.render.html import render_findings
 from kit.render.rows import footer_line, query_rows, summary_line
 from kit.render.shapes import ShapeStats, shape_stats
+from kit.render.table_html import render_queries_table
 from kit.render.textcharts import SHAPE_HEADER, TABLE_HEADER, breakdown_tables, timeline_text
 
 REPORT_ROWS = 1_000

@@ -33,29 +33,35 @@ def _where(record: QueryRecord, profile: Profile) -> str:
     return file_place(record.source_file, record.source_lineno, profile.cell_numbers) or ""
 
 
-def query_rows(profile: Profile, limit: int | None = None) -> list[QueryRow]:
-    """The first `limit` queries (default: the profile's max_rows) as table rows."""
+def query_row(profile: Profile, record: QueryRecord) -> QueryRow:
+    """One query as a table row."""
+    text = profile.cell_line_text(record.line)
+    line = "" if record.line is None else str(record.line)
+    if text:
+        line = f"{line}: {text}"
+    return QueryRow(
+        number=str(record.id + 1),
+        start_ms=f"{record.start_ms:,.1f}",
+        duration_ms=f"{record.duration_ms:,.2f}",
+        line=line,
+        where=_where(record, profile),
+        sql=summarize_sql(record.sql),
+        full_sql=record.sql,
+        params=format_params(record.params),
+        error=record.error or "",
+    )
+
+
+def query_rows(
+    profile: Profile, limit: int | None = None, *, slowest: bool = False
+) -> list[QueryRow]:
+    """The first `limit` queries (default: the profile's max_rows) as table rows; with
+    `slowest`, the `limit` slowest, slowest first."""
     limit = profile.max_rows if limit is None else limit
-    rows = []
-    for record in profile.queries[:limit]:
-        text = profile.cell_line_text(record.line)
-        line = "" if record.line is None else str(record.line)
-        if text:
-            line = f"{line}: {text}"
-        rows.append(
-            QueryRow(
-                number=str(record.id + 1),
-                start_ms=f"{record.start_ms:,.1f}",
-                duration_ms=f"{record.duration_ms:,.2f}",
-                line=line,
-                where=_where(record, profile),
-                sql=summarize_sql(record.sql),
-                full_sql=record.sql,
-                params=format_params(record.params),
-                error=record.error or "",
-            )
-        )
-    return rows
+    records = profile.queries
+    if slowest:
+        records = sorted(records, key=lambda q: -q.duration_ms)
+    return [query_row(profile, record) for record in records[:limit]]
 
 
 def summary_line(profile: Profile) -> str:
@@ -76,13 +82,14 @@ def summary_line(profile: Profile) -> str:
     return title + " · ".join(parts)
 
 
-def footer_line(profile: Profile, shown: int) -> str | None:
+def footer_line(profile: Profile, shown: int, *, slowest: bool = False) -> str | None:
     """Says what the table leaves out, and where to find it, or None when it shows everything."""
     kept = len(profile.queries)
     if shown >= profile.query_count:
         return None
     name = profile.name or "p"
-    parts = [f"Showing {shown:,} of {counted(profile.query_count, 'query')}"]
+    which = f"the {shown:,} slowest" if slowest else f"{shown:,}"
+    parts = [f"Showing {which} of {counted(profile.query_count, 'query')}"]
     if kept > shown:
         parts.append(f"all {kept:,} recorded ones are in {name}.queries")
     if profile.counted_only:

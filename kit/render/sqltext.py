@@ -51,3 +51,28 @@ def hover_sql(sql: str, width: int = HOVER_WIDTH, lines: int = HOVER_LINES) -> s
     if len(wrapped) > lines:
         wrapped = [*wrapped[: lines - 1], wrapped[lines - 1] + " …"]
     return "<br>".join(escape(line, quote=False).replace("%{", "% {") for line in wrapped)
+
+
+# A word of SQL for wrapping: a quoted name or string whole (spaces and all), else a run of
+# anything but spaces. Lines then break between tokens, never inside one.
+_WORD = re.compile(r"""(?:'(?:[^']|'')*'|"[^"]*"|`[^`]*`|[^\s'"`]+|['"`])+""")
+
+
+def wrap_sql(text: str, width: int = 100) -> str:
+    """Each line of (formatted) SQL wrapped at `width` between tokens, continuation lines
+    indented under their line; a token longer than the width keeps its own line whole."""
+    out = []
+    for line in text.splitlines():
+        if len(line) <= width:
+            out.append(line)
+            continue
+        indent = line[: len(line) - len(line.lstrip())]
+        current = indent
+        for word in _WORD.findall(line):
+            if current.strip() and len(current) + 1 + len(word) > width:
+                out.append(current)
+                current = indent + "    " + word
+            else:
+                current = f"{current} {word}" if current.strip() else current + word
+        out.append(current)
+    return "\n".join(out)
