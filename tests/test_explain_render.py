@@ -11,7 +11,8 @@ import pytest
 from kit.explain.findings import find_plan_issues
 from kit.explain.plan import ExplainError, IndexSuggestion, Plan, WhatIf
 from kit.render import plan_figure as figures
-from kit.render.plan_figure import MIN_SHARE, PlanFigure, plan_figure, size_metric
+from kit.render.plan_figure import PlanFigure, plan_figure
+from kit.render.plan_tiles import MIN_SHARE, size_metric
 from kit.render.plans import PlanReport, plan_text, plans_html, plans_text
 from tests.explain_fixtures import load, parse, table_info
 
@@ -202,12 +203,22 @@ def test_static_html_export_switches_plans_without_a_kernel():
 
 def test_figure_output_carries_json_html_text_and_a_png_when_possible(monkeypatch):
     plans = three_plans()
-    bundle = PlanFigure.of(plans, static_image=False)._repr_mimebundle_()
+    bundle, metadata = PlanFigure.of(plans, static_image=False)._repr_mimebundle_()
     assert set(bundle) == {"application/vnd.plotly.v1+json", "text/html", "text/plain"}
     assert bundle["text/plain"] == plans_text(plans)
-    assert "cdn.plot.ly" in bundle["text/html"]
+    html = bundle["text/html"]
+    # Static first: without a PNG, the text tree in monospace; the script swaps in the
+    # interactive figure only once plotly.js has loaded from its CDN.
+    static, script = html.split("<script", 1)
+    assert "Plan 1 of 3" in static and "<pre style=" in static and metadata == {}
+    assert "cdn.plot.ly/plotly-" in script and "s.onload = resolve" in script
+    assert "draw()" in script and '"updatemenus"' in script
     monkeypatch.setattr(figures, "static_png", lambda figure: b"\x89PNG fake")
-    assert PlanFigure.of(plans)._repr_mimebundle_()["image/png"] == b"\x89PNG fake"
+    bundle, metadata = PlanFigure.of(plans)._repr_mimebundle_()
+    assert bundle["image/png"] == b"\x89PNG fake"
+    static = bundle["text/html"].split("<script", 1)[0]
+    assert '<img src="data:image/png;base64,iVBORyBmYWtl"' in static and "<pre" not in static
+    assert metadata["image/png"]["width"] == 960
 
 
 def test_no_png_without_a_browser(monkeypatch):

@@ -180,3 +180,41 @@ def test_hover_text_is_plain_and_inside_the_figure(page, name):
     assert box["x"] >= svg["x0"] and box["x"] + box["width"] <= svg["x1"]
     assert box["width"] <= 0.75 * (svg["x1"] - svg["x0"])
     page.mouse.move(0, 0)
+
+
+@pytest.mark.parametrize("online", [False, True], ids=["offline", "online"])
+def test_plan_figure_html_is_static_offline_and_interactive_where_plotly_loads(
+    page, tmp_path, online
+):
+    from kit.render.plan_figure import PlanFigure
+    from tests.figure_cases import plan_of
+
+    bundle, _ = PlanFigure.of(
+        [plan_of(5, "sqlite"), plan_of(3, "sqlite")], False
+    )._repr_mimebundle_()
+    html = tmp_path / "export.html"
+    html.write_text(f"<html><body>{bundle['text/html']}</body></html>")
+    context = page.context.browser.new_context()
+    try:
+        tab = context.new_page()
+        # nbconvert's HTML loads plotly.js from its CDN: served here from the local copy, or
+        # refused as it is offline.
+        if online:
+            tab.route("https://cdn.plot.ly/**", lambda r: r.fulfill(path=str(PLOTLY_JS)))
+        else:
+            tab.route("https://cdn.plot.ly/**", lambda r: r.abort())
+        tab.goto(html.as_uri())
+        if online:
+            tab.locator(".js-plotly-plot").wait_for(timeout=10_000)
+            assert tab.locator("pre").count() == 0  # the static copy made way
+            assert tab.locator(".updatemenu-header-group").count() == 1  # the plan menu works
+        else:
+            tab.wait_for_timeout(500)
+            static = tab.locator("pre")
+            assert static.count() == 1 and "Plan 1 of 2" in static.inner_text()
+            assert static.bounding_box()["height"] > 100  # not a blank box
+            assert tab.locator(".js-plotly-plot").count() == 0
+        ARTIFACTS.mkdir(parents=True, exist_ok=True)
+        tab.screenshot(path=str(ARTIFACTS / f"plan-html-{'online' if online else 'offline'}.png"))
+    finally:
+        context.close()

@@ -79,3 +79,22 @@ def test_system_chromium_makes_a_png_of_the_figures_size():
     assert png is not None and png.startswith(b"\x89PNG\r\n\x1a\n")
     width, height = int.from_bytes(png[16:20], "big"), int.from_bytes(png[20:24], "big")
     assert (width, height) == (300, 200)
+
+
+def test_kit_figure_gives_any_figure_a_static_form(monkeypatch):
+    import kit
+
+    fig = go.Figure(go.Scatter(x=[10, 100, 1000], y=[3, 30, 300], name="queries"))
+    fig.update_layout(title="Scaling <b>chart</b>", width=400, height=300)
+    monkeypatch.setattr(figures, "find_browser", lambda: None)
+    monkeypatch.setattr(figures, "_exporter", PngExporter())
+    data, _ = kit.figure(fig)._repr_mimebundle_()
+    # Without a browser: the figure's points as text, never plotly JSON alone.
+    assert set(data) == {PLOTLY_MIME, "text/markdown", "text/plain"}
+    assert data["text/plain"] == "Scaling  chart\n- queries: 10: 3, 100: 30, 1000: 300"
+    monkeypatch.setattr(figures, "_exporter", PngExporter())
+    monkeypatch.setattr(PngExporter, "to_png", lambda self, figure: b"\x89PNG fake")
+    data, _ = kit.figure(fig, text="a chart")._repr_mimebundle_()
+    assert (
+        set(data) == {PLOTLY_MIME, "image/png", "text/plain"} and data["text/plain"] == "a chart"
+    )

@@ -12,6 +12,7 @@ import asyncio
 import base64
 import json
 import os
+import re
 import shutil
 import threading
 from concurrent.futures import Future
@@ -174,3 +175,28 @@ def figure_output(
     exporter = png_exporter()
     png = exporter.to_png(figure)
     return FigureOutput(figure, text, markdown, png=png, note=exporter.unavailable)
+
+
+def figure_text(figure: go.Figure, points: int = 12) -> str:
+    """Any figure as text: its title, then each trace's name and first points."""
+    title = figure.layout.title.text or "Figure"
+    lines = [re.sub(r"<[^>]+>", " ", title).strip()]
+    for trace in figure.data:
+        xs, ys = getattr(trace, "x", None), getattr(trace, "y", None)
+        if xs is None or ys is None:
+            lines.append(f"- {trace.name or trace.type}")
+            continue
+        pairs = [f"{x}: {y:,.4g}" if isinstance(y, int | float) else f"{x}: {y}"
+                 for x, y in zip(xs, ys, strict=False)]  # fmt: skip
+        more = f", … ({len(pairs) - points:,} more)" if len(pairs) > points else ""
+        lines.append(f"- {trace.name or trace.type}: {', '.join(pairs[:points])}{more}")
+    return "\n".join(lines)
+
+
+def static_figure(figure: go.Figure, text: str | None = None) -> FigureOutput:
+    """`kit.figure(fig)`: any plotly figure as the kit shows its own, for a notebook shared in
+    review: the figure for JupyterLab, a PNG copy for GitHub and nbconvert (else `text`, by
+    default the figure's title and points). A bare figure saves plotly JSON alone, which they
+    show as nothing."""
+    text = figure_text(figure) if text is None else text
+    return figure_output(figure, text, f"```text\n{text}\n```")

@@ -2,16 +2,29 @@
 
 from __future__ import annotations
 
+import base64
+import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
 from html import escape
 from typing import Any
 
 import plotly.graph_objects as go
+from plotly.offline import get_plotlyjs_version
 
-from kit.analysis.wording import counted
 from kit.explain.plan import Plan, PlanNode
 from kit.render.figures import png_exporter
+from kit.render.markup import code_block
+from kit.render.plan_tiles import (
+    METRIC_WORDS,
+    WIDTH_PX,
+    Tiling,
+    plain,
+    size_metric,
+    tile_text,
+    tile_values,
+    tiling,
+)
 from kit.render.plans import node_numbers, plans_text
 from kit.render.sqltext import hover_sql, summarize_sql
 
@@ -26,54 +39,17 @@ _CATEGORY_COLOURS = {
 }
 _FINDING_COLOURS = {"warning": "#e6550d", "info": "#fdae6b"}
 _OTHER_COLOUR = "#f0f0f0"
-# A tile never gets less than this share of its plan, so its name can be read.
-MIN_SHARE = 0.04
-# Layout in pixels: the title with its subtitle, the plan menu's band, each level of the tree.
-WIDTH_PX = 960
+# Layout in pixels: the title with its subtitle, the plan menu's band, below the plot.
 TITLE_PX = 76
 MENU_PX = 40
-LEVEL_PX = 70
 BOTTOM_PX = 10
-# A tile this wide holds a step's name ("Index Scan on blog_comment"); a leaf this tall, a line.
-LABEL_PX = 150
-LEAF_PX = 22
-MAX_PLOT_PX = 1_400
-
-
-def size_metric(plan: Plan) -> str:
-    """What the tiles' sizes show: each step's own time when every step has one, else its own
-    cost, else its estimated rows, else one per step.
-
-    SQLite measures only the whole SELECT (the top node) and estimates nothing per step: sized
-    by that time, its plan was one box and unlabelled slivers (issue 16). So a measure counts
-    only when the steps below the top have it too.
-    """
-    nodes = plan.nodes()
-    steps = nodes[1:] or nodes
-    if any((n.exclusive_ms or 0) > 0 for n in steps):
-        return "time"
-    if any((n.exclusive_cost or 0) > 0 for n in steps):
-        return "cost"
-    if any((n.estimated_rows or 0) > 0 for n in steps):
-        return "rows"
-    return "nodes"
-
-
-def _own(node: PlanNode, metric: str) -> float:
-    if metric == "time":
-        return node.exclusive_ms or 0.0
-    if metric == "cost":
-        return node.exclusive_cost or 0.0
-    if metric == "rows":
-        return node.estimated_rows or 0.0
-    return 1.0
 
 
 def _hover(node: PlanNode, findings: list[str]) -> str:
     """Hover text: label, index, numbers, condition, findings; wrapped, <br> between lines."""
-    lines = [f"<b>{_plain(node.label)}</b>"]
+    lines = [f"<b>{plain(node.label)}</b>"]
     if node.index:
-        lines.append(f"index: {_plain(node.index)}")
+        lines.append(f"index: {plain(node.index)}")
     numbers = node_numbers(node)
     if numbers:
         lines.append(numbers)
@@ -81,49 +57,6 @@ def _hover(node: PlanNode, findings: list[str]) -> str:
         lines.append(hover_sql(node.detail, lines=2))
     lines += [hover_sql(f"⚠ {text}", lines=3) for text in findings]
     return "<br>".join(lines)
-
-
-def _plain(text: str) -> str:
-    return escape(text, quote=False)
-
-
-def tile_values(plan: Plan) -> list[float]:
-    """Each node's own tile size, in plan.nodes() order; none below MIN_SHARE of the total."""
-    metric = size_metric(plan)
-    own = [_own(n, metric) for n in plan.nodes()]
-    total = sum(own) or 1.0
-    return [max(value, total * MIN_SHARE) for value in own]
-
-
-@dataclass(frozen=True)
-class Tiling:
-    """How a plan is laid out: "v" puts each level of the tree in a row (root on top), "h" in
-    a column (root on the left); plot_px is the plot's height that keeps labels readable."""
-
-    orientation: str
-    plot_px: int
-
-
-def tiling(plan: Plan, values: list[float]) -> Tiling:
-    """Rows for a narrow tree, columns for a wide one: the way its smallest tile is biggest.
-
-    Leaves share the plot's width (rows) or height (columns) by their size, so a wide tree in
-    rows leaves its leaves too narrow for their names.
-    """
-    nodes = plan.nodes()
-    depth = max(d for d, _ in plan.root.walk())
-    total = sum(values) or 1.0
-    smallest = min(v for n, v in zip(nodes, values, strict=True) if not n.children) / total
-    if (WIDTH_PX - 20) * smallest >= LABEL_PX:
-        return Tiling("v", LEVEL_PX * (depth + 1))
-    tall = min(MAX_PLOT_PX, max(LEVEL_PX * 3, int(LEAF_PX / smallest)))
-    if (WIDTH_PX - 20) / (depth + 1) >= LABEL_PX:
-        return Tiling("h", tall)
-    # Deep and wide: whichever gives the smallest tile more room.
-    rows_px, columns_px = (WIDTH_PX - 20) * smallest, (WIDTH_PX - 20) / (depth + 1)
-    if rows_px >= columns_px:
-        return Tiling("v", LEVEL_PX * (depth + 1))
-    return Tiling("h", tall)
 
 
 def plan_trace(plan: Plan, key: str, visible: bool, layout: Tiling | None = None) -> go.Icicle:
@@ -153,7 +86,7 @@ def plan_trace(plan: Plan, key: str, visible: bool, layout: Tiling | None = None
         hoverinfo="text",
         # The tile says its step and what sized it (plotly hides what does not fit). Columns
         # are wide and short: one line; rows are tall: the numbers below the name.
-        text=[_tile_text(n, metric, layout.orientation, n.id in found) for n in nodes],
+        text=[tile_text(n, metric, layout.orientation, n.id in found) for n in nodes],
         texttemplate="%{text}",
         marker={
             "colors": [
@@ -168,39 +101,9 @@ def plan_trace(plan: Plan, key: str, visible: bool, layout: Tiling | None = None
     )
 
 
-_METRIC_WORDS = {
-    "time": "each step's own time",
-    "cost": "each step's own estimated cost",
-    "rows": "each step's estimated rows",
-    "nodes": "one per step (no per-step time or estimate to size by)",
-}
-
-
-def _tile_text(node: PlanNode, metric: str, orientation: str, flagged: bool) -> str:
-    """A tile's words: the step's name, its finding mark, and the number that sized it."""
-    name = _plain(node.label) + (" ⚠" if flagged else "")
-    numbers = _tile_numbers(node, metric)
-    if not numbers:
-        return name
-    return f"{name} · {numbers}" if orientation == "h" else f"{name}<br>{numbers}"
-
-
-def _tile_numbers(node: PlanNode, metric: str) -> str:
-    """The number that sized a tile, for its label ("" when tiles count steps)."""
-    if metric == "time" and node.exclusive_ms is not None:
-        return f"{node.exclusive_ms:,.2f} ms"
-    if metric == "cost" and node.exclusive_cost is not None:
-        return f"cost {node.exclusive_cost:,.1f}"
-    if metric == "rows" and node.estimated_rows is not None:
-        return f"est {counted(node.estimated_rows, 'row')}"
-    if node.actual_rows is not None:
-        return f"{counted(node.actual_rows, 'row')}"
-    return ""
-
-
 def _title(plan: Plan, number: int) -> dict[str, Any]:
     sql = escape(summarize_sql(plan.sql, 80), quote=False)
-    subtitle = f"{plan.vendor} · {plan.statement} · tile size: {_METRIC_WORDS[size_metric(plan)]}"
+    subtitle = f"{plan.vendor} · {plan.statement} · tile size: {METRIC_WORDS[size_metric(plan)]}"
     return {"text": f"Plan {number}: {sql}", "subtitle": {"text": escape(subtitle, quote=False)}}
 
 
@@ -259,7 +162,14 @@ def plan_figure(plans: Sequence[Plan]) -> go.Figure:
 
 @dataclass
 class PlanFigure:
-    """The plan figure as a notebook output: interactive, a PNG where possible, and text."""
+    """The plan figure as a notebook output: interactive where JavaScript runs, else its PNG
+    (or its text tree), and text.
+
+    JupyterLab draws the plotly JSON. nbconvert's HTML and GitHub show the text/html, which
+    holds the static copy and a script that swaps in the interactive figure (plan menu and
+    all) once plotly.js loads from its CDN: offline, or where scripts do not run, the static
+    copy stays. (An empty div and a CDN script alone left a blank box offline: issue 16.)
+    """
 
     figure: go.Figure
     text: str
@@ -270,17 +180,64 @@ class PlanFigure:
         """The figure and text view of these plans."""
         return cls(plan_figure(plans), plans_text(plans), static_image)
 
-    def _repr_mimebundle_(self, include: Any = None, exclude: Any = None) -> dict[str, Any]:
-        # plotly.js comes from its CDN, once per page, never embedded in each output.
-        bundle: dict[str, Any] = {
+    def _repr_mimebundle_(
+        self, include: Any = None, exclude: Any = None
+    ) -> tuple[dict[str, Any], dict[str, Any]]:
+        png = static_png(self.figure) if self.static_image else None
+        data: dict[str, Any] = {
             "application/vnd.plotly.v1+json": self.figure.to_plotly_json(),
-            "text/html": self.figure.to_html(full_html=False, include_plotlyjs="cdn"),
+            "text/html": interactive_html(self.figure, png, self.text),
             "text/plain": self.text,
         }
-        png = static_png(self.figure) if self.static_image else None
+        metadata: dict[str, Any] = {}
         if png is not None:
-            bundle["image/png"] = png
-        return bundle
+            data["image/png"] = png
+            layout = self.figure.layout
+            metadata["image/png"] = {
+                "width": layout.width,
+                "height": layout.height,
+                "needs_background": "light",
+            }
+        return data, metadata
+
+
+def interactive_html(figure: go.Figure, png: bytes | None, text: str) -> str:
+    """The static copy (PNG, else the text in monospace) in a box that a script fills with
+    the interactive figure when plotly.js can be loaded; plotly.js is never embedded."""
+    box = f"kit-plan-{uuid.uuid4().hex[:12]}"
+    if png is not None:
+        encoded = base64.b64encode(png).decode("ascii")
+        static = (
+            f'<img src="data:image/png;base64,{encoded}" width="{figure.layout.width}" '
+            'alt="the query plans (the text above lists them all)">'
+        )
+    else:
+        static = code_block(text, wrap=False)
+    # "</" inside a script would end it: the JSON writes it "<\/".
+    spec = figure.to_json().replace("</", "<\\/")
+    script = _SWAP.replace("BOX", box).replace("FIGURE", spec).replace("CDN", _cdn_url())
+    return f'<div id="{box}">{static}</div><script type="text/javascript">{script}</script>'
+
+
+# Every plan figure on a page shares one load of plotly.js (window.kitPlotly).
+_SWAP = """(function () {
+  var box = document.getElementById("BOX"), figure = FIGURE;
+  function draw() { box.innerHTML = ""; window.Plotly.newPlot(box, figure.data, figure.layout); }
+  if (window.Plotly) { draw(); return; }
+  if (!window.kitPlotly) {
+    window.kitPlotly = new Promise(function (resolve, reject) {
+      var s = document.createElement("script");
+      s.src = "CDN"; s.charset = "utf-8"; s.onload = resolve; s.onerror = reject;
+      document.head.appendChild(s);
+    });
+  }
+  window.kitPlotly.then(draw, function () {});
+})();"""
+
+
+def _cdn_url() -> str:
+    """plotly.js from its CDN, the version this plotly.py draws with."""
+    return f"https://cdn.plot.ly/plotly-{get_plotlyjs_version()}.min.js"
 
 
 def static_png(figure: go.Figure) -> bytes | None:
