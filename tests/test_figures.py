@@ -98,3 +98,24 @@ def test_kit_figure_gives_any_figure_a_static_form(monkeypatch):
     assert (
         set(data) == {PLOTLY_MIME, "image/png", "text/plain"} and data["text/plain"] == "a chart"
     )
+
+
+def test_png_copies_are_kept_in_a_small_palette():
+    import io
+
+    from PIL import Image, ImageDraw
+
+    image = Image.new("RGBA", (960, 300), "white")
+    draw = ImageDraw.Draw(image)
+    for row in range(8):  # bars in many shades and some text, as a chart has
+        draw.rectangle(
+            (100, 20 + 30 * row, 100 + 90 * row, 40 + 30 * row), fill=(20 * row, 90, 200)
+        )
+        draw.text((10, 22 + 30 * row), f"#{row} SELECT blog_post", fill=(40, 40, 40))
+    raw = io.BytesIO()
+    image.save(raw, format="PNG")
+    small = figures.palette_png(raw.getvalue())
+    with Image.open(io.BytesIO(small)) as result:
+        assert result.mode == "P" and result.size == (960, 300)
+        assert len(result.getcolors()) <= figures.PALETTE_COLORS
+    assert len(small) < len(raw.getvalue())
