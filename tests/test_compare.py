@@ -47,9 +47,9 @@ def test_comparison_reads_as_html_markdown_and_text_with_the_profiles_names():
     assert ">slow</th>" in html and ">fast</th>" in html and ">change</th>" in html
     # Names and words left-aligned, numbers right-aligned: JupyterLab's stylesheet
     # right-aligns every cell unless a style says otherwise.
-    assert '<th align="left" style="text-align:left;vertical-align:top">change</th>' in html
+    assert '<th style="text-align:left;vertical-align:top">change</th>' in html
     assert (
-        '<td align="left" style="text-align:left;vertical-align:top">queries</td><td align="right" style="text-align:right;vertical-align:top">7</td><td align="right" style="text-align:right;vertical-align:top">3</td>'
+        '<td style="text-align:left;vertical-align:top">queries</td><td align="right" style="text-align:right;vertical-align:top">7</td><td align="right" style="text-align:right;vertical-align:top">3</td>'
         in html
     )
     assert "| queries | 7 | 3 | −4 (−57.1%) |" in comparison._repr_markdown_()
@@ -103,11 +103,11 @@ def test_compare_option_shows_both_profiles_after_the_summary(ip_shell, no_brows
     summary, table, chart, *rest = captured.outputs
     assert summary.data["text/plain"].startswith("after: 1 query · ")
     assert (
-        '<td align="left" style="text-align:left;vertical-align:top">queries</td><td align="right" style="text-align:right;vertical-align:top">6</td><td align="right" style="text-align:right;vertical-align:top">1</td>'
+        '<td style="text-align:left;vertical-align:top">queries</td><td align="right" style="text-align:right;vertical-align:top">6</td><td align="right" style="text-align:right;vertical-align:top">1</td>'
         in (table.data["text/html"])
     )
     assert "before → after" in chart.data[PLOTLY_MIME]["layout"]["title"]["text"]
-    assert len(rest) == 3  # timeline, charts, table
+    assert len(rest) == 2  # timeline, table (one query shape: no chart to repeat its row)
     assert isinstance(ip_shell.user_ns["after"], kit.Profile)
 
 

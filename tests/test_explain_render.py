@@ -102,7 +102,7 @@ def test_html_section_reads_without_css_or_javascript():
     assert html.startswith("<div><h4>Query plans</h4>")
     # The plan, and the plan with the index: monospace, lines whole (trees must line up).
     assert html.count('<pre style="white-space:pre;') == 2
-    assert html.count('<code style="white-space:pre;font-family:var(--jp-code-font-family') == 2
+    assert html.count('<code style="white-space:pre">') == 2
     assert "<ul><li>⚠1 full_scan" in html
     assert "not on MariaDB &lt;b&gt;" in html and "refused: &lt;why&gt;" in html
     assert "<script" not in html and "class=" not in html

@@ -19,14 +19,15 @@ def small_figure() -> go.Figure:
     return fig
 
 
-def test_bundle_with_a_png_has_no_markdown():
-    output = FigureOutput(small_figure(), "text", "**markdown**", png=b"\x89PNG fake")
+def test_bundle_with_a_png_has_no_markdown_and_one_line_of_text():
+    output = FigureOutput(small_figure(), "text\nmore text", "**markdown**", png=b"\x89PNG fake")
     data, metadata = output._repr_mimebundle_()
     assert set(data) == {PLOTLY_MIME, "image/png", "text/plain"}
     assert base64.b64decode(data["image/png"]) == b"\x89PNG fake"
     assert metadata["image/png"] == {"width": 300, "height": 200, "needs_background": "light"}
     assert data[PLOTLY_MIME]["data"][0]["type"] == "bar"
-    assert repr(output) == "text"
+    # The picture is saved: its text copy is its title line; repr() still gives it all.
+    assert data["text/plain"] == "text" and repr(output) == "text\nmore text"
 
 
 def test_bundle_without_a_png_says_why_in_markdown():

@@ -156,7 +156,7 @@ def test_the_table_has_one_row_per_query_shape_unfolding_to_its_queries(ip_shell
     result.raise_error()
     table = captured.outputs[-1].data["text/html"]
     # Two shapes, the costlier first: six exists() from line 3, one count() from line 4.
-    labels = re.findall(r'<tr><td align="left" style="[^"]*">(#\d+ [^<]+)</td>', table)
+    labels = re.findall(r'<tr><td style="[^"]*">(#\d+ [^<]+)</td>', table)
     assert labels == ["#1 SELECT blog_post", "#2 SELECT blog_post"]
     assert ">6</td>" in table and "line 3: Post.objects.filter(pk=pk).exists()" in table
     # Unfolding a shape lists its queries, with their params, under its SQL.
@@ -183,7 +183,7 @@ def test_rows_option_lists_the_slowest_queries_one_by_one(ip_shell):
     times = [
         float(t)
         for t in re.findall(
-            r'text-align:right;vertical-align:top">([\d.]+)</td><td align="left"', html
+            r'text-align:right;vertical-align:top">([\d.]+)</td><td style="text-align:left', html
         )
     ]
     assert times == sorted(times, reverse=True) and len(times) == 2

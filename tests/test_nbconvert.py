@@ -48,10 +48,10 @@ def test_the_summary_and_the_tables_are_in_the_html(executed):
     assert re.search(r"select_related\((&#x27;|')author(&#x27;|')\)", html)
     # Each cell's query table, one row per shape, names left-aligned against JupyterLab's CSS.
     assert (
-        html.count('<th align="left" style="text-align:left;vertical-align:top">shape</th>') == 2
+        html.count('<th style="text-align:left;vertical-align:top">shape</th>') == 2
     )
     assert (
-        '<td align="left" style="text-align:left;vertical-align:top">queries</td><td align="right" style="text-align:right;vertical-align:top">6</td><td align="right" style="text-align:right;vertical-align:top">1</td>'
+        '<td style="text-align:left;vertical-align:top">queries</td><td align="right" style="text-align:right;vertical-align:top">6</td><td align="right" style="text-align:right;vertical-align:top">1</td>'
         in html
     )
 

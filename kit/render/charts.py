@@ -16,6 +16,7 @@ from kit.render.shapes import (
     table_stats,
 )
 from kit.render.sqltext import hover_sql
+from kit.render.style import house_style
 
 TOP = 10
 TABLE_COLOR = "#607d8b"
@@ -59,6 +60,7 @@ def render_breakdown(
             "ms in the database by table",
         ),
     )
+    house_style(fig)
     _shape_bars(fig, best)
     _table_bars(fig, tables)
     for row in (1, 2):
@@ -79,7 +81,6 @@ def render_breakdown(
         )
         fig.update_xaxes(range=[0, max([*times, 0.001]) * ROOM], row=row, col=2)
     fig.update_layout(
-        template="plotly_white",
         title={"text": f"Where the {counted(profile.query_count, 'query')} went"},
         height=TOP_PX + plot_px + BOTTOM_PX,
         width=960,

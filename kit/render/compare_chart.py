@@ -14,6 +14,7 @@ from collections.abc import Sequence
 import plotly.graph_objects as go
 
 from kit.render.compare_metric import Metric
+from kit.render.style import house_style
 from kit.render.textsize import text_width_px
 
 WIDTH_PX = 960
@@ -70,14 +71,16 @@ def delta_chart(metrics: Sequence[Metric], names: tuple[str, str]) -> go.Figure:
     margin_left = 20 + GAP_PX + int(max(text_width_px(label, FONT_PX) for label in labels))
     margin_right = 2 * GAP_PX + int(max(text_width_px(w, FONT_PX) for w in words))
     ticks = percent_ticks(values)
-    fig = go.Figure(
-        go.Bar(
-            x=values,
-            y=labels,
-            orientation="h",
-            marker={"color": [m.color for m in metrics]},
-            customdata=words,
-            hovertemplate="%{y}: %{customdata}<extra></extra>",
+    fig = house_style(
+        go.Figure(
+            go.Bar(
+                x=values,
+                y=labels,
+                orientation="h",
+                marker={"color": [m.color for m in metrics]},
+                customdata=words,
+                hovertemplate="%{y}: %{customdata}<extra></extra>",
+            )
         )
     )
     for text, label in zip(words, labels, strict=True):
@@ -92,7 +95,6 @@ def delta_chart(metrics: Sequence[Metric], names: tuple[str, str]) -> go.Figure:
             font={"size": FONT_PX},
         )
     fig.update_layout(
-        template="plotly_white",
         title={
             "text": f"{before} → {after}: change in % of {before}",
             "subtitle": {"text": "green: fell · red: rose · grey: no change, or noise"},

@@ -22,6 +22,8 @@ if TYPE_CHECKING:
     from kit.render.shapes import ShapeStats
 
 DETAIL_LIMIT = 5_000
+# The charts by shape and table from this many query shapes on.
+CHART_MIN_SHAPES = 3
 
 
 @dataclass(frozen=True)
@@ -128,7 +130,8 @@ def profile_outputs(
     shapes = shape_stats(profile) if has_queries else []
     if options.timeline and profile.queries:
         parts.append(timeline_output(profile, shapes, groups, options))
-    if options.charts and has_queries:
+    # With one or two shapes the chart would repeat the table's rows below it.
+    if options.charts and len(shapes) >= CHART_MIN_SHAPES:
         parts.append(breakdown_output(profile, shapes, options))
     if options.table and has_queries:
         parts.append(QueriesOutput(profile))

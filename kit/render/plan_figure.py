@@ -27,6 +27,7 @@ from kit.render.plan_tiles import (
 )
 from kit.render.plans import node_numbers, plans_text
 from kit.render.sqltext import hover_sql, summarize_sql
+from kit.render.style import house_style
 
 # Colours by what a node does; a node with a finding is drawn in the finding's colour.
 _CATEGORY_COLOURS = {
@@ -116,11 +117,13 @@ def plan_figure(plans: Sequence[Plan]) -> go.Figure:
     if not plans:
         raise ValueError("plan_figure needs at least one plan.")
     layouts = [tiling(plan, tile_values(plan)) for plan in plans]
-    figure = go.Figure(
-        [
-            plan_trace(plan, f"p{i}", i == 0, layout)
-            for i, (plan, layout) in enumerate(zip(plans, layouts, strict=True))
-        ]
+    figure = house_style(
+        go.Figure(
+            [
+                plan_trace(plan, f"p{i}", i == 0, layout)
+                for i, (plan, layout) in enumerate(zip(plans, layouts, strict=True))
+            ]
+        )
     )
     menu = len(plans) > 1
     top = TITLE_PX + (MENU_PX if menu else 0)

@@ -17,7 +17,7 @@ from kit.render.shapes import ShapeStats, shape_stats
 from kit.render.sqltext import summarize_sql
 
 # Queries listed when a shape unfolds (its slowest), and places named per shape.
-QUERIES_PER_SHAPE = 10
+QUERIES_PER_SHAPE = 5
 PLACES_PER_SHAPE = 3
 PLACE_CHARS = 70
 

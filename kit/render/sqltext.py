@@ -58,6 +58,29 @@ def hover_sql(sql: str, width: int = HOVER_WIDTH, lines: int = HOVER_LINES) -> s
 _WORD = re.compile(r"""(?:'(?:[^']|'')*'|"[^"]*"|`[^`]*`|[^\s'"`]+|['"`])+""")
 
 
+# A list of 9 or more placeholders or numbers (IN (%s, %s, ...)), and 4 or more identical rows
+# (a bulk insert's VALUES (%s, %s), (%s, %s), ...).
+_ITEM = r"\s*(?:%s|\?|%\(\w+\)s|-?\d+(?:\.\d+)?)\s*"
+_LONG_LIST = re.compile(rf"\(({_ITEM}(?:,{_ITEM}){{8,}})\)")
+_SAME_ROWS = re.compile(r"(\([^()]*\))(?:\s*,\s*\1){3,}")
+
+
+def shorten_lists(sql: str, keep: int = 3) -> str:
+    """Long lists of placeholders or numbers cut to their first few and a count, for reading:
+    "IN (%s, %s, %s, … 177 in all)", "VALUES (%s, %s), (%s, %s), … 20 rows in all". Laid out
+    one item a line, a 177-item IN list took 7 KB."""
+
+    def cut(match: re.Match[str]) -> str:
+        items = [item.strip() for item in match[1].split(",")]
+        return f"({', '.join(items[:keep])}, … {len(items):,} in all)"
+
+    def rows(match: re.Match[str]) -> str:
+        count = match[0].count(match[1])
+        return f"{match[1]}, {match[1]}, … {count:,} rows in all"
+
+    return _SAME_ROWS.sub(rows, _LONG_LIST.sub(cut, sql))
+
+
 def wrap_sql(text: str, width: int = 100) -> str:
     """Each line of (formatted) SQL wrapped at `width` between tokens, continuation lines
     indented under their line; a token longer than the width keeps its own line whole."""

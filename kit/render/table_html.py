@@ -13,8 +13,10 @@ from kit.profiles.profile import Profile
 from kit.render.markup import LEFT, RIGHT, cell, code_block, header
 from kit.render.rows import QueryRow, footer_line, query_rows
 from kit.render.shape_rows import ShapeRow, shape_rows, shapes_footer
-from kit.render.sqltext import format_sql, wrap_sql
+from kit.render.sqltext import format_sql, shorten_lists, wrap_sql
 
+# A shape's queries list their params this far (the whole is in p.queries).
+PARAMS_CHARS = 80
 SUMMARY_STYLE = "white-space:normal;word-break:normal;overflow-wrap:normal"
 
 
@@ -22,7 +24,7 @@ def sql_details(summary: str, sql: str, inside: str = "") -> str:
     """The one-line SQL that unfolds to the whole statement, laid out and wrapped."""
     return (
         f'<details><summary><code style="{SUMMARY_STYLE}">{escape(summary)}</code></summary>'
-        f"{code_block(wrap_sql(format_sql(sql)))}{inside}</details>"
+        f"{code_block(wrap_sql(format_sql(shorten_lists(sql))))}{inside}</details>"
     )
 
 
@@ -32,11 +34,15 @@ def _line_cell(row: QueryRow, text_too: bool = True) -> str:
     text = escape(row.line if text_too else row.line.split(":", 1)[0])
     if row.where:
         text += f"<br><small>in {escape(row.where)}</small>"
-    return cell(text)
+    return cell(text, top=text_too)
 
 
 def _params(row: QueryRow) -> str:
     return "" if row.params in ("()", "None", "[]") else row.params
+
+
+def _short(text: str, width: int = PARAMS_CHARS) -> str:
+    return text if len(text) <= width else text[: width - 1] + "…"
 
 
 def _error(row: QueryRow) -> str:
@@ -69,9 +75,11 @@ def _shape_queries(row: ShapeRow) -> str:
         ("params", LEFT),
     )  # fmt: skip
     body = "".join(
-        f"<tr>{cell(q.number, align=RIGHT)}{cell(q.start_ms, align=RIGHT)}"
-        f"{cell(q.duration_ms, align=RIGHT)}{_line_cell(q, text_too=False)}"
-        f"{cell(escape(_params(q)) + _error(q))}</tr>"
+        f"<tr>{cell(q.number, align=RIGHT, top=False)}"
+        f"{cell(q.start_ms, align=RIGHT, top=False)}"
+        f"{cell(q.duration_ms, align=RIGHT, top=False)}"
+        f"{_line_cell(q, text_too=False)}{cell(escape(_short(_params(q))) + _error(q), top=False)}"
+        "</tr>"
         for q in row.queries
     )
     which = "Its slowest queries" if row.unlisted else "Its queries"

@@ -20,6 +20,7 @@ from kit.profiles.profile import Profile
 from kit.render.marks import n_plus_one_groups
 from kit.render.shapes import ShapeStats, shape_color, shape_stats, shape_summary
 from kit.render.sqltext import hover_sql
+from kit.render.style import house_style
 from kit.render.textsize import text_width_px
 
 DETAIL_LIMIT = 5_000
@@ -28,7 +29,7 @@ BINS = 200
 N_PLUS_ONE_COLOR = "#d62728"
 OTHER_COLOR = "#9e9e9e"
 WIDTH_PX = 960
-ROW_PX = 30
+ROW_PX = 26
 # The N+1 note of a row, in the right margin: its font, its gap from the plot, its length.
 NOTE_FONT_PX = 11
 NOTE_GAP_PX = 8
@@ -80,7 +81,7 @@ def render_timeline(
     lanes = query_lanes(profile, shapes, groups)
     aggregated = len(profile.queries) > detail_limit
     end_ms = axis_end_ms(profile)
-    fig = go.Figure()
+    fig = house_style(go.Figure())
     for row, lane in enumerate(lanes):
         fig.add_trace(_binned_trace(lane, row, end_ms) if aggregated else _query_trace(lane, row))
     draw_marks(fig, lanes)
@@ -173,16 +174,28 @@ def _sql_hover(lane: Lane) -> str:
 
 
 def _query_trace(lane: Lane, index: int) -> go.Scatter:
+    """Each query a bar: a marker mid-bar and a symmetric error bar as long as the query.
+
+    Per query only numbers, as typed arrays: its number, start and duration (and its cell
+    line when the row's queries come from several). Params per query tripled a 1,000-query
+    figure (87 KB of hover text): they are in the query table.
+    """
     records = lane.records
-    start = np.fromiter((q.start_ms for q in records), dtype=np.float32, count=len(records))
-    duration = np.fromiter((q.duration_ms for q in records), dtype=np.float32, count=len(records))
-    number = np.fromiter((q.id + 1 for q in records), dtype=np.float32, count=len(records))
-    details = np.array([_query_details(q) for q in records], dtype=object)
-    # The marker sits mid-bar so a symmetric error bar is the query's whole duration; the
-    # marker also keeps sub-pixel queries visible.
+    count = len(records)
+    start = np.fromiter((q.start_ms for q in records), dtype=np.float32, count=count)
+    duration = np.fromiter((q.duration_ms for q in records), dtype=np.float32, count=count)
+    number = np.fromiter((q.id + 1 for q in records), dtype=np.float32, count=count)
+    columns = [number, start, duration]
+    lines = list(dict.fromkeys(q.line for q in records))
+    if len(lines) == 1:
+        where = f"line {lines[0]}" if lines[0] is not None else "outside the cell"
+    else:
+        columns.append(np.fromiter((q.line or 0 for q in records), dtype=np.float32, count=count))
+        where = "line %{customdata[3]}"
+    # The marker also keeps sub-pixel queries visible.
     return go.Scatter(
         x=start + duration / 2,
-        y=np.full(len(records), index, dtype=np.int16),
+        y=np.full(count, index, dtype=np.int8 if index < 128 else np.int16),
         mode="markers",
         marker={"color": lane.color, "size": 5, "symbol": "square"},
         error_x={
@@ -193,24 +206,15 @@ def _query_trace(lane: Lane, index: int) -> go.Scatter:
             "width": 0,
             "color": lane.color,
         },
-        customdata=np.stack([number, start, duration], axis=1),
-        text=details,
+        customdata=np.stack(columns, axis=1),
         name=lane.label,
         hovertemplate=(
             "<b>query #%{customdata[0]}</b>: %{customdata[2]:.2f} ms, "
-            "from %{customdata[1]:,.1f} ms<br>%{text}<br><br>"
+            f"from %{{customdata[1]:,.1f}} ms, {where}<br><br>"
             + _sql_hover(lane)
             + "<extra></extra>"
         ),
     )
-
-
-def _query_details(record: QueryRecord) -> str:
-    params = repr(record.params)
-    if len(params) > 60:
-        params = params[:59] + "…"
-    where = f"line {record.line}" if record.line is not None else "outside the cell"
-    return f"{where} · params {escape(params, quote=False)}".replace("%{", "% {")
 
 
 def _binned_trace(lane: Lane, index: int, end_ms: float) -> go.Scatter:
@@ -270,13 +274,12 @@ def _layout(
     if drawn:
         margin_right += NOTE_GAP_PX + int(max(text_width_px(n, NOTE_FONT_PX) for n in drawn))
     fig.update_layout(
-        template="plotly_white",
         title={
             "text": f"Timeline: {counted(profile.query_count, 'query')} in {end_ms:,.1f} ms, "
             "wall clock",
             "subtitle": {"text": "; ".join(notes) or "one row per query shape; hover for SQL"},
         },
-        height=150 + ROW_PX * max(len(lanes), 2),
+        height=140 + ROW_PX * max(len(lanes), 2),
         width=WIDTH_PX,
         margin={"l": 10, "r": margin_right, "t": 70, "b": 50},
         showlegend=False,
