@@ -18,5 +18,7 @@ DATABASES["other"] = {"ENGINE": "django.db.backends.sqlite3", "NAME": ":memory:"
 
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
-# The kit as an app (what a user's project does to get `manage.py orm_profile`).
-INSTALLED_APPS = [*INSTALLED_APPS, "kit"]  # noqa: F405
+# The kit as an app (what a user's project does to get `manage.py orm_profile`), and the second
+# test project (tests/warehouse), whose AuditEntry lives on "other".
+INSTALLED_APPS = [*INSTALLED_APPS, "kit", "tests.warehouse"]  # noqa: F405
+DATABASE_ROUTERS = ["tests.warehouse.routers.ArchiveRouter"]

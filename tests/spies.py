@@ -7,7 +7,7 @@ from contextlib import contextmanager
 from typing import Any
 
 from django.apps import apps
-from django.db import connections
+from django.db import connections, router
 
 
 class StatementSpy:
@@ -41,4 +41,5 @@ def snapshot(alias: str = "default") -> dict[str, list[tuple[Any, ...]]]:
     return {
         model._meta.label: list(model._default_manager.using(alias).order_by("pk").values_list())
         for model in apps.get_models(include_auto_created=True)
+        if router.allow_migrate_model(alias, model)  # its table is on this database
     }

@@ -24,7 +24,7 @@ def test_kit_profile_stays_the_context_manager_after_the_layer_is_imported():
     """kit/profiles/ is not named kit/profile/: a subpackage would replace kit.profile."""
     import kit.profiles.block
     import kit.profiles.load
-    import kit.profiles.profile  # noqa: F401
+    import kit.profiles.profile
 
     assert callable(kit.profile) and kit.profile.__module__ == "kit.profiles.block"
     assert kit.load.__name__ == "load_profile"
