@@ -12,8 +12,8 @@ from __future__ import annotations
 
 import argparse
 import statistics
-from collections.abc import Callable
-from contextlib import AbstractContextManager, nullcontext
+from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager, contextmanager, nullcontext
 from time import perf_counter, process_time
 
 from _django import setup_sample_project
@@ -37,6 +37,7 @@ def main() -> None:
         "no capture": nullcontext,
         "no-op execute_wrapper": lambda: connection.execute_wrapper(noop_wrapper),
         "kit.profile()": kit.profile,
+        "kit.profile() + progress": profile_with_progress,
     }
     with kit.profile() as probe:
         n_plus_one_loop()  # warm caches; also tells how many queries one run sends
@@ -67,6 +68,26 @@ def main() -> None:
             f"{statistics.median(wall[name]):>9.3f}{wall_ratio:>8.3f}"
         )
     print_raw_cursor_cost(connection)
+
+
+class _Sink:
+    """Stands for the notebook's display handle: the line's text is made, then dropped."""
+
+    def update(self, line: object) -> None:
+        repr(line)
+
+
+@contextmanager
+def profile_with_progress() -> Iterator[object]:
+    """kit.profile() with the live progress line of a notebook polling its counters from the
+    start (a notebook waits a second first), every half second as in a notebook."""
+    import kit
+    from kit.magics.progress import LiveProgress
+
+    live = LiveProgress(True, delay_s=0.0, show=lambda line: _Sink())
+    with live, kit.profile() as profile:
+        live.watch(profile)
+        yield profile
 
 
 def print_raw_cursor_cost(connection: object, queries: int = 20_000, rounds: int = 7) -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from IPython.core.error import UsageError
-from IPython.display import display
+from IPython.display import DisplayHandle, display
 
 from kit.analysis.budget import Budget
 from kit.magics.arguments import nearest
@@ -20,6 +20,8 @@ def check_args(args: Any, user_ns: dict[str, Any]) -> Profile | None:
         if value is not None and value < 0:
             flag = "--" + option.replace("_", "-")
             raise UsageError(f"{flag} needs a number of 0 or more, not {value}.")
+    if args.repeat is not None and args.repeat < 1:
+        raise UsageError(f"--repeat needs a number of runs, 1 or more, not {args.repeat}.")
     if args.compare is None:
         return None
     baseline = user_ns.get(args.compare)
@@ -59,10 +61,19 @@ def budget_from_args(args: Any) -> Budget:
     return Budget(args.max_queries, args.max_duplicates, n_plus_one=not args.no_n_plus_one)
 
 
-def show_outputs(result: Profile, options: OutputOptions, baseline: Profile | None) -> None:
-    """Display the profile's parts, each as its own output, compared with baseline if given."""
+def show_outputs(
+    result: Profile,
+    options: OutputOptions,
+    baseline: Profile | None,
+    replace: DisplayHandle | None = None,
+) -> None:
+    """Display the profile's parts, each as its own output, compared with baseline if given;
+    the first part takes the place of `replace` (the live progress line) when there is one."""
     from kit.render.compare import Comparison
 
     comparison = Comparison(baseline, result) if baseline is not None else None
-    for part in profile_outputs(result, options, comparison):
+    parts = profile_outputs(result, options, comparison)
+    if replace is not None and parts:
+        replace.update(parts.pop(0))
+    for part in parts:
         display(part)

@@ -36,6 +36,9 @@ class RecordSource(Protocol):
 
     counters: dict[tuple[str, str], FingerprintCounter]
 
+    # Seconds in the database so far, kept as the queries come in.
+    db_seconds: float
+
     def records(self) -> list[QueryRecord]: ...
 
     def frozen_records(self) -> Callable[[], list[QueryRecord]]: ...
@@ -113,6 +116,14 @@ class Profile:
         self._source = None
         self._wall_time_ms = wall_time_ms
         self.error = error
+
+    def running_totals(self) -> tuple[int, float]:
+        """Queries so far and their database time in ms, read from the recorder's counters
+        (cheap enough to poll while the block runs); the final numbers once it has ended."""
+        source = self._source
+        if source is None:
+            return self._query_count, self._db_time_ms
+        return source.query_count, source.db_seconds * 1000.0
 
     @property
     def finished(self) -> bool:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from kit.analysis.location import file_place
+from kit.analysis.timings import RunTimes
 from kit.analysis.wording import counted
 from kit.capture.records import QueryRecord
 from kit.profiles.profile import Profile
@@ -65,21 +66,40 @@ def query_rows(
 
 
 def summary_line(profile: Profile) -> str:
-    """One line: queries, database time, wall time, databases, and what was not kept."""
+    """One line: queries, database time, wall time, databases, and what was not kept.
+
+    After --repeat N the times are the runs' medians, and the line says so with their spread.
+    """
+    runs = profile.runs
+    db_ms = profile.db_time_ms if runs is None else runs.median_db_ms
+    wall_ms = profile.wall_time_ms if runs is None else runs.median_wall_ms
     parts = [
         counted(profile.query_count, "query"),
-        f"{profile.db_time_ms:,.1f} ms in the database",
-        f"{profile.wall_time_ms:,.1f} ms wall time",
+        f"{db_ms:,.1f} ms in the database",
+        f"{wall_ms:,.1f} ms wall time",
     ]
     vendors = profile.vendors
     if vendors:
         parts.append(", ".join(vendors))
+    if runs is not None:
+        parts.append(runs_part(runs))
     if profile.counted_only:
         parts.append(f"{profile.counted_only:,} past the record cap counted by fingerprint only")
     if profile.error:
         parts.append(f"stopped by {profile.error}")
     title = f"{profile.name}: " if profile.name else ""
     return title + " · ".join(parts)
+
+
+def runs_part(runs: RunTimes) -> str:
+    """ "median of 5 runs, each rolled back (spread: 0.4 ms in the database, 12.0 ms wall)"."""
+    text = (
+        f"median of {counted(runs.runs, 'run')}, each rolled back (spread: "
+        f"{runs.spread_db_ms:,.1f} ms in the database, {runs.spread_wall_ms:,.1f} ms wall)"
+    )
+    if not runs.same_queries:
+        text += f"; queries per run: {', '.join(f'{n:,}' for n in runs.queries)}"
+    return text
 
 
 def footer_line(profile: Profile, shown: int, *, slowest: bool = False) -> str | None:
