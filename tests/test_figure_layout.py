@@ -18,6 +18,7 @@ from typing import Any
 import plotly
 import pytest
 
+from tests.figure_boxes import COLLECT, clashes
 from tests.figure_cases import figure_cases
 
 REPO = Path(__file__).resolve().parent.parent
@@ -27,39 +28,6 @@ PLOTLY_JS = Path(plotly.__file__).parent / "package_data" / "plotly.min.js"
 CASES = figure_cases()
 
 pytestmark = pytest.mark.browser
-
-# Every text plotly draws, by what it is, and every mark of data.
-COLLECT = """
-(id) => {
-  const root = document.getElementById(id);
-  const svg = root.querySelector('.main-svg').getBoundingClientRect();
-  const texts = [], marks = [];
-  const visible = (el) => {
-    const style = getComputedStyle(el);
-    const r = el.getBoundingClientRect();
-    return style.display !== 'none' && style.visibility !== 'hidden' && style.opacity !== '0'
-      && r.width > 0 && r.height > 0;
-  };
-  const box = (el) => { const r = el.getBoundingClientRect();
-    return {x0: r.left, y0: r.top, x1: r.right, y1: r.bottom}; };
-  const kinds = {
-    title: 'text.gtitle', subtitle: 'text.gtitle-subtitle', annotation: 'g.annotation text',
-    xtick: 'g.xtick text', ytick: 'g.ytick text', xtitle: 'text.xtitle', bar: 'text.bartext',
-    tile: 'text.slicetext', menu: 'g.updatemenu-header-group',
-  };
-  for (const [kind, selector] of Object.entries(kinds)) {
-    for (const el of root.querySelectorAll(selector)) {
-      if (visible(el) && (kind === 'menu' || el.textContent.trim()))
-        texts.push({kind, text: el.textContent, ...box(el)});
-    }
-  }
-  const data = 'g.trace.bars path, g.points path.point, g.errorbar path, .shapelayer path';
-  for (const el of root.querySelectorAll(data)) {
-    if (visible(el)) marks.push({kind: 'mark', ...box(el)});
-  }
-  return {svg: {x0: svg.left, y0: svg.top, x1: svg.right, y1: svg.bottom}, texts, marks};
-}
-"""
 
 
 def _missing() -> str | None:
@@ -105,56 +73,18 @@ def draw(page: Any, name: str) -> dict[str, Any]:
         "(fig) => Plotly.newPlot('fig', fig.data, fig.layout, {displayModeBar: false})",
         json.loads(figure.to_json()),
     )
-    found = page.evaluate(COLLECT, "fig")
+    found = page.locator("#fig").evaluate(COLLECT)
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     page.locator("#fig").screenshot(path=str(ARTIFACTS / f"{name}.png"))
     found["figure"] = figure
     return found
 
 
-def overlap(a: dict[str, Any], b: dict[str, Any], slack: float = 1.0) -> bool:
-    """True when two boxes share more than `slack` pixels each way."""
-    return (
-        min(a["x1"], b["x1"]) - max(a["x0"], b["x0"]) > slack
-        and min(a["y1"], b["y1"]) - max(a["y0"], b["y0"]) > slack
-    )
-
-
-def describe(box: dict[str, Any]) -> str:
-    return f"{box['kind']} {box.get('text', '')!r} at ({box['x0']:.0f}, {box['y0']:.0f})"
-
-
 @pytest.mark.parametrize("name", list(CASES))
 def test_no_text_overlaps_text_data_or_the_edge(page, name):
     found = draw(page, name)
-    texts, marks, svg = found["texts"], found["marks"], found["svg"]
-    assert texts, "nothing was drawn"
-    clashes = [
-        f"{describe(a)} over {describe(b)}"
-        for i, a in enumerate(texts)
-        for b in texts[i + 1 :]
-        if overlap(a, b)
-    ]
-    assert clashes == []
-    # Words written beside the data (annotations, tick labels, titles) never cover it; a
-    # bar's own number and a tile's name sit inside their mark by design.
-    beside = [t for t in texts if t["kind"] not in ("bar", "tile")]
-    covered = [
-        f"{describe(t)} over a mark at ({m['x0']:.0f}, {m['y0']:.0f})"
-        for t in beside
-        for m in marks
-        if overlap(t, m)
-    ]
-    assert covered == []
-    cut = [
-        describe(t)
-        for t in texts
-        if t["x0"] < svg["x0"] - 0.5
-        or t["x1"] > svg["x1"] + 0.5
-        or t["y0"] < svg["y0"] - 0.5
-        or t["y1"] > svg["y1"] + 0.5
-    ]
-    assert cut == []
+    assert found["texts"], "nothing was drawn"
+    assert clashes(found) == []
 
 
 @pytest.mark.parametrize("name", [n for n in CASES if n.startswith("plan-sqlite")])
