@@ -18,9 +18,11 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import random
 import statistics
 from datetime import UTC, datetime
+from pathlib import Path
 from time import perf_counter
 from typing import Any
 
@@ -128,14 +130,19 @@ print(MARKER, flush=True)
 """
 
 
-def kernel_rounds(rounds: int, png: bool) -> None:
-    """The first and second profiled cell of fresh kernels, `rounds` times."""
+def kernel_rounds(rounds: int, png: bool, repo: Path = REPO) -> None:
+    """The first and second profiled cell of fresh kernels, `rounds` times, with the kit of
+    `repo` (another checkout, to compare before and after a change)."""
     from _kernel import MARKER, FreshKernel
 
     cell = PROFILED_CELL.replace("MARKER", repr(MARKER))
+    env = dict(
+        os.environ,
+        PYTHONPATH=os.pathsep.join(filter(None, [str(repo), os.environ.get("PYTHONPATH")])),
+    )
     load, first, second = [], [], []
     for _ in range(rounds):
-        with FreshKernel(REPO) as kernel:
+        with FreshKernel(repo, env) as kernel:
             load.append(kernel.run("%load_ext kit").round_trip_s)
             if not png:
                 kernel.run("%config OrmProfile.static_images = False")
@@ -147,9 +154,7 @@ def kernel_rounds(rounds: int, png: bool) -> None:
     print(f"fresh kernel, 10,000 queries, PNG copies {'on' if png else 'off'}, {rounds} rounds")
     print(f"{'':<10}{'median s':>10}{'min s':>8}{'max s':>8}")
     for name, times in (("load_ext", load), ("first", first), ("second", second)):
-        print(
-            f"{name:<10}{statistics.median(times):>10.2f}{min(times):>8.2f}{max(times):>8.2f}"
-        )
+        print(f"{name:<10}{statistics.median(times):>10.2f}{min(times):>8.2f}{max(times):>8.2f}")
 
 
 def main() -> None:
@@ -159,9 +164,12 @@ def main() -> None:
     parser.add_argument(
         "--synthesized", action="store_true", help="render synthesized records in this process"
     )
+    parser.add_argument(
+        "--repo", type=Path, default=REPO, help="the checkout whose kit the kernel runs"
+    )
     args = parser.parse_args()
     if not args.synthesized:
-        kernel_rounds(args.rounds, png=not args.no_png)
+        kernel_rounds(args.rounds, png=not args.no_png, repo=args.repo.resolve())
         return
     vendor = setup_sample_project()
     samples = sample_queries()

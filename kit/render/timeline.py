@@ -284,7 +284,11 @@ def _layout(
         margin={"l": 10, "r": margin_right, "t": 70, "b": 50},
         showlegend=False,
         hoverlabel={"align": "left"},
-        xaxis={"title": {"text": "ms since the cell started"}, "range": [0, end_ms]},
+        xaxis={
+            "title": {"text": "ms since the cell started"},
+            "range": [0, end_ms],
+            "zeroline": False,
+        },
         yaxis={
             "tickmode": "array",
             "tickvals": list(range(len(lanes))),
@@ -292,5 +296,6 @@ def _layout(
             "range": [len(lanes) - 0.5, -0.5],
             "automargin": True,
             "ticklabelstandoff": 6,
+            "zeroline": False,
         },
     )
