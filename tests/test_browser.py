@@ -22,7 +22,7 @@ import urllib.error
 import urllib.request
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import nbformat
 import pytest
@@ -55,6 +55,7 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db]
 
 
 def _missing() -> str | None:
+    """Why no browser test can run here (no chromium, no playwright), or None."""
     if not os.access(CHROMIUM, os.X_OK):
         return f"no {CHROMIUM} (apt install chromium)"
     try:
@@ -62,6 +63,18 @@ def _missing() -> str | None:
     except ImportError:
         return "playwright is not installed (pip install -e '.[browser]')"
     return None
+
+
+def lab_page(playwright: Any, folder: Path) -> tuple[Any, Page]:
+    """Debian's chromium with a fresh profile for this run, and its page."""
+    context = playwright.chromium.launch_persistent_context(
+        str(folder / "chromium-profile"),
+        executable_path=CHROMIUM,
+        headless=True,
+        args=CHROMIUM_ARGS,
+        viewport={"width": 1400, "height": 1000},
+    )
+    return context, context.pages[0] if context.pages else context.new_page()
 
 
 @pytest.fixture(scope="module")
@@ -255,14 +268,7 @@ def test_quickstart_runs_in_jupyterlab_and_shows_summary_and_timeline(jupyter_la
     ARTIFACTS.mkdir(exist_ok=True)
     screenshot = ARTIFACTS / "quickstart-jupyterlab.png"
     with sync_playwright() as playwright:
-        context = playwright.chromium.launch_persistent_context(
-            str(folder / "chromium-profile"),  # a fresh profile for every run
-            executable_path=CHROMIUM,
-            headless=True,
-            args=CHROMIUM_ARGS,
-            viewport={"width": 1400, "height": 1000},
-        )
-        page = context.pages[0] if context.pages else context.new_page()
+        context, page = lab_page(playwright, folder)
         try:
             page.goto(url)
             # Opened from the file browser once the page is up, as a person would: opened by
@@ -304,14 +310,7 @@ def test_figures_read_at_a_glance_in_jupyterlab_and_a_long_cell_shows_its_progre
     url, folder = jupyter_lab
     ARTIFACTS.mkdir(exist_ok=True)
     with sync_playwright() as playwright:
-        context = playwright.chromium.launch_persistent_context(
-            str(folder / "chromium-profile"),
-            executable_path=CHROMIUM,
-            headless=True,
-            args=CHROMIUM_ARGS,
-            viewport={"width": 1400, "height": 1000},
-        )
-        page = context.pages[0] if context.pages else context.new_page()
+        context, page = lab_page(playwright, folder)
         try:
             page.goto(url)
             page.locator(".jp-DirListing-item[title^='Name: figures.ipynb']").dblclick()

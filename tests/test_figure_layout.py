@@ -20,24 +20,14 @@ import pytest
 
 from tests.figure_boxes import COLLECT, clashes
 from tests.figure_cases import figure_cases
+from tests.test_browser import CHROMIUM, _missing
 
 REPO = Path(__file__).resolve().parent.parent
-CHROMIUM = "/usr/bin/chromium"
 ARTIFACTS = REPO / "test-artifacts" / "figures"
 PLOTLY_JS = Path(plotly.__file__).parent / "package_data" / "plotly.min.js"
 CASES = figure_cases()
 
 pytestmark = pytest.mark.browser
-
-
-def _missing() -> str | None:
-    if not os.access(CHROMIUM, os.X_OK):
-        return f"no {CHROMIUM} (apt install chromium)"
-    try:
-        import playwright.sync_api  # noqa: F401
-    except ImportError:
-        return "playwright is not installed (pip install -e '.[browser]')"
-    return None
 
 
 @pytest.fixture(scope="module")

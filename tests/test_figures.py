@@ -93,8 +93,13 @@ def test_kit_figure_gives_any_figure_a_static_form(monkeypatch):
     # Without a browser: the figure's points as text, never plotly JSON alone.
     assert set(data) == {PLOTLY_MIME, "text/markdown", "text/plain"}
     assert data["text/plain"] == "Scaling  chart\n- queries: 10: 3, 100: 30, 1000: 300"
+    from concurrent.futures import Future
+
+    done: Future[bytes] = Future()
+    done.set_result(b"\x89PNG fake")
     monkeypatch.setattr(figures, "_exporter", PngExporter())
-    monkeypatch.setattr(PngExporter, "to_png", lambda self, figure: b"\x89PNG fake")
+    monkeypatch.setattr(PngExporter, "submit", lambda self, figure: done)
+    monkeypatch.setattr(PngExporter, "result", lambda self, job: job.result())
     data, _ = kit.figure(fig, text="a chart")._repr_mimebundle_()
     assert (
         set(data) == {PLOTLY_MIME, "image/png", "text/plain"} and data["text/plain"] == "a chart"

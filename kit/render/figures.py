@@ -31,6 +31,7 @@ BROWSER_NAMES = ("chromium", "chromium-browser", "google-chrome", "google-chrome
 START_TIMEOUT_S = 30.0
 RENDER_TIMEOUT_S = 15.0
 PALETTE_COLORS = 32
+TABS = 2
 
 
 @lru_cache(maxsize=1)
@@ -69,6 +70,13 @@ class PngExporter:
 
     def to_png(self, figure: go.Figure) -> bytes | None:
         """The figure as PNG bytes, or None (and `unavailable` says why) when it cannot be."""
+        return self.result(self.submit(figure))
+
+    def submit(self, figure: go.Figure) -> Future[Any] | None:
+        """Start drawing the figure's PNG now (None when PNG export is off); result() waits.
+
+        Jobs run side by side in the browser's tabs: a cell's figures are drawn together.
+        """
         with self._lock:
             if self.unavailable is not None or not self._started():
                 return None
@@ -76,20 +84,29 @@ class PngExporter:
                 return None
             layout = figure.layout
             opts = {"format": "png", "width": layout.width or 960, "height": layout.height or 400}
-            try:
-                browser = self._browser.result(timeout=START_TIMEOUT_S)
-                job = asyncio.run_coroutine_threadsafe(
-                    browser.calc_fig(figure.to_plotly_json(), opts=opts), self._loop
-                )
-                try:
-                    return palette_png(bytes(job.result(timeout=RENDER_TIMEOUT_S)))
-                finally:
-                    job.cancel()
-            except _export_errors() as exc:
-                # A hung or broken browser stays off for this process: no cell waits on it again.
-                timed_out = isinstance(exc, FutureTimeout)
-                self.unavailable = f"PNG export failed ({'timed out' if timed_out else _why(exc)})"
-                return None
+            return asyncio.run_coroutine_threadsafe(
+                self._draw(self._browser, figure.to_plotly_json(), opts), self._loop
+            )
+
+    @staticmethod
+    async def _draw(browser: Future[Any], spec: dict[str, Any], opts: dict[str, Any]) -> bytes:
+        started = await asyncio.wrap_future(browser)
+        return bytes(await started.calc_fig(spec, opts=opts))
+
+    def result(self, job: Future[Any] | None) -> bytes | None:
+        """A submitted job's PNG in a small palette, or None when it failed (and why)."""
+        if job is None or self._browser is None:
+            return None
+        try:
+            self._browser.result(timeout=START_TIMEOUT_S)  # started, or why not
+            return palette_png(job.result(timeout=RENDER_TIMEOUT_S))
+        except _export_errors() as exc:
+            # A hung or broken browser stays off for this process: no cell waits on it again.
+            timed_out = isinstance(exc, FutureTimeout)
+            self.unavailable = f"PNG export failed ({'timed out' if timed_out else _why(exc)})"
+            return None
+        finally:
+            job.cancel()
 
     def _started(self) -> bool:
         if self._loop is not None:
@@ -109,7 +126,8 @@ class PngExporter:
         # A daemon thread: a kernel that exits never waits on the browser.
         threading.Thread(target=self._loop.run_forever, name="kit-kaleido", daemon=True).start()
         # mathjax=False: kaleido would otherwise fetch MathJax from a CDN for every page.
-        browser = kaleido.Kaleido(path=path, mathjax=False, timeout=RENDER_TIMEOUT_S)
+        # Two tabs: a cell's two figures are drawn at once.
+        browser = kaleido.Kaleido(n=TABS, path=path, mathjax=False, timeout=RENDER_TIMEOUT_S)
         self._browser = asyncio.run_coroutine_threadsafe(browser.__aenter__(), self._loop)
         return True
 
@@ -163,10 +181,19 @@ class FigureOutput:
     markdown: str
     png: bytes | None = None
     note: str | None = None
+    # A PNG being drawn (figure_output starts it): waited for when the output is formatted.
+    pending: Future[Any] | None = None
+
+    def _resolve(self) -> None:
+        if self.pending is not None:
+            exporter = png_exporter()
+            self.png, self.pending = exporter.result(self.pending), None
+            self.note = exporter.unavailable
 
     def _repr_mimebundle_(
         self, include: Any = None, exclude: Any = None
     ) -> tuple[dict[str, Any], dict[str, Any]]:
+        self._resolve()
         data: dict[str, Any] = {
             PLOTLY_MIME: json.loads(pio.to_json(self.figure, validate=False)),
             "text/plain": self.text,
@@ -197,12 +224,16 @@ class FigureOutput:
 def figure_output(
     figure: go.Figure, text: str, markdown: str, *, static_image: bool = True
 ) -> FigureOutput:
-    """Wrap a figure for display, with its PNG copy when asked and a browser is there."""
+    """Wrap a figure for display, with its PNG copy when asked and a browser is there.
+
+    The PNG starts drawing now and is waited for when the output is formatted, so the figures
+    of a cell are drawn side by side while the rest of its outputs are made.
+    """
     if not static_image:
         return FigureOutput(figure, text, markdown)
     exporter = png_exporter()
-    png = exporter.to_png(figure)
-    return FigureOutput(figure, text, markdown, png=png, note=exporter.unavailable)
+    job = exporter.submit(figure)
+    return FigureOutput(figure, text, markdown, note=exporter.unavailable, pending=job)
 
 
 def figure_text(figure: go.Figure, points: int = 12) -> str:

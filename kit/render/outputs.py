@@ -6,6 +6,7 @@ Each part is its own notebook output, so every figure carries its own PNG or tex
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 from html import escape
 from typing import TYPE_CHECKING, Any
 
@@ -63,16 +64,21 @@ class QueriesOutput:
     """The query table (by shape unless --rows N) and a footer saying what it leaves out.
 
     HTML for every viewer, and a short text copy: no markdown copy of the same table (a
-    notebook saves every copy).
+    notebook saves every copy). Both come from rows made once.
     """
 
     profile: Profile
+    shapes: list[ShapeStats] | None = None
+
+    @cached_property
+    def _html(self) -> str:
+        return render_table_section_html(self.profile, self.shapes)
 
     def _repr_html_(self) -> str:
-        return render_table_section_html(self.profile)
+        return self._html
 
     def __repr__(self) -> str:
-        return "\n".join(table_text(self.profile))
+        return "\n".join(table_text(self.profile, shapes=self.shapes))
 
 
 def timeline_output(
@@ -134,7 +140,7 @@ def profile_outputs(
     if options.charts and len(shapes) >= CHART_MIN_SHAPES:
         parts.append(breakdown_output(profile, shapes, options))
     if options.table and has_queries:
-        parts.append(QueriesOutput(profile))
+        parts.append(QueriesOutput(profile, shapes))
     return parts + plan_outputs(profile, options)
 
 

@@ -42,12 +42,15 @@ def by_cost(shapes: list[ShapeStats]) -> list[ShapeStats]:
     return sorted(shapes, key=lambda s: (-s.total_ms, -s.count, s.number))
 
 
-def shape_rows(profile: Profile, limit: int | None = None) -> list[ShapeRow]:
+def shape_rows(
+    profile: Profile, limit: int | None = None, shapes: list[ShapeStats] | None = None
+) -> list[ShapeRow]:
     """The `limit` (default: the profile's max_rows) costliest shapes as table rows."""
     limit = profile.max_rows if limit is None else limit
+    shapes = shape_stats(profile) if shapes is None else shapes
     by_id = {q.id: q for q in profile.queries}
     rows = []
-    for shape in by_cost(shape_stats(profile))[:limit]:
+    for shape in by_cost(shapes)[:limit]:
         records = [by_id[i] for i in shape.record_ids]
         slowest = sorted(records, key=lambda q: -q.duration_ms)[:QUERIES_PER_SHAPE]
         rows.append(
@@ -89,10 +92,10 @@ def place(profile: Profile, record: QueryRecord) -> str:
     return f"{elsewhere} (called from line {record.line})" if record.line else f"{elsewhere}"
 
 
-def shapes_footer(profile: Profile, shown: int) -> str:
+def shapes_footer(profile: Profile, shown: int, shapes: list[ShapeStats] | None = None) -> str:
     """What the table by shape leaves out, and where to find every query."""
     name = profile.name or "p"
-    total = len(shape_stats(profile))
+    total = len(shape_stats(profile) if shapes is None else shapes)
     parts = []
     if shown < total:
         parts.append(f"Showing the {shown:,} costliest of {counted(total, 'query shape')}")

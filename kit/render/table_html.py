@@ -13,6 +13,7 @@ from kit.profiles.profile import Profile
 from kit.render.markup import LEFT, RIGHT, cell, code_block, header
 from kit.render.rows import QueryRow, footer_line, query_rows
 from kit.render.shape_rows import ShapeRow, shape_rows, shapes_footer
+from kit.render.shapes import ShapeStats
 from kit.render.sqltext import format_sql, shorten_lists, wrap_sql
 
 # A shape's queries list their params this far (the whole is in p.queries).
@@ -103,16 +104,17 @@ def render_shapes_table(rows: list[ShapeRow]) -> str:
     return f"<table>{head}<tbody>{body}</tbody></table>"
 
 
-def render_table_section_html(profile: Profile) -> str:
-    """The query table and a footer saying what it leaves out (by shape unless --rows N)."""
+def render_table_section_html(profile: Profile, shapes: list[ShapeStats] | None = None) -> str:
+    """The query table and a footer saying what it leaves out (by shape unless --rows N);
+    `shapes`: the profile's shape statistics when the caller has them already."""
     if profile.rows_by == "query":
-        rows = query_rows(profile, slowest=True)
-        parts = [render_queries_table(rows)] if rows else []
-        footer = footer_line(profile, len(rows), slowest=True)
+        slowest = query_rows(profile, slowest=True)
+        parts = [render_queries_table(slowest)] if slowest else []
+        footer = footer_line(profile, len(slowest), slowest=True)
     else:
-        shapes = shape_rows(profile)
-        parts = [render_shapes_table(shapes)] if shapes else []
-        footer = shapes_footer(profile, len(shapes)) if shapes else None
+        rows = shape_rows(profile, shapes=shapes)
+        parts = [render_shapes_table(rows)] if rows else []
+        footer = shapes_footer(profile, len(rows), shapes) if rows else None
     if footer:
         parts.append(f"<p><em>{escape(footer)}</em></p>")
     return "<div>" + "".join(parts) + "</div>"

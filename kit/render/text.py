@@ -7,6 +7,7 @@ from kit.render.findings import finding_items
 from kit.render.plans import plans_text
 from kit.render.rows import QueryRow, footer_line, query_rows, summary_line
 from kit.render.shape_rows import ShapeRow, shape_rows, shapes_footer
+from kit.render.shapes import ShapeStats
 
 
 def _fit(text: str, width: int) -> str:
@@ -73,16 +74,18 @@ def shapes_table_markdown(rows: list[ShapeRow]) -> list[str]:
     return out
 
 
-def table_text(profile: Profile, markdown: bool = False) -> list[str]:
+def table_text(
+    profile: Profile, markdown: bool = False, shapes: list[ShapeStats] | None = None
+) -> list[str]:
     """The query table as text or markdown lines, by shape unless --rows N, and its footer."""
     if profile.rows_by == "query":
-        rows = query_rows(profile, slowest=True)
-        lines = queries_table_markdown(rows) if markdown else queries_table_text(rows)
-        footer = footer_line(profile, len(rows), slowest=True)
+        slowest = query_rows(profile, slowest=True)
+        lines = queries_table_markdown(slowest) if markdown else queries_table_text(slowest)
+        footer = footer_line(profile, len(slowest), slowest=True)
     else:
-        shapes = shape_rows(profile)
-        lines = shapes_table_markdown(shapes) if markdown else shapes_table_text(shapes)
-        footer = shapes_footer(profile, len(shapes)) if shapes else None
+        rows = shape_rows(profile, shapes=shapes)
+        lines = shapes_table_markdown(rows) if markdown else shapes_table_text(rows)
+        footer = shapes_footer(profile, len(rows), shapes) if rows else None
     if footer:
         lines += ["", f"_{_md(footer)}_"] if markdown else [footer]
     return lines
