@@ -77,7 +77,8 @@ def test_plans_is_an_empty_list_without_explain(ip_shell):
     result.raise_error()
     assert ip_shell.user_ns["p"].plans == [] and ip_shell.user_ns["p"].explain_errors == []
     html = [output.data.get("text/html", "") for output in captured.outputs]
-    assert len(html) == 4  # summary, timeline, charts, table: no plan report, no plan figure
+    # summary, timeline, table (two query shapes: no charts); no plan report, no plan figure
+    assert len(html) == 3
     assert not any("Query plans" in text for text in html)
 
 
