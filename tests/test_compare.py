@@ -19,6 +19,9 @@ def no_browser(monkeypatch):
     monkeypatch.setattr(figures, "_exporter", PngExporter())
 
 
+RIGHT_CELL = '<td align="right" style="text-align:right;vertical-align:top">'
+
+
 def test_compare_gives_each_number_before_after_and_change():
     comparison = kit.compare(n_plus_one_profile(posts=5), fixed_profile())
     rows = {m.name: (m.before, m.after, m.change) for m in comparison.metrics}
@@ -49,8 +52,8 @@ def test_comparison_reads_as_html_markdown_and_text_with_the_profiles_names():
     # right-aligns every cell unless a style says otherwise.
     assert '<th style="text-align:left;vertical-align:top">change</th>' in html
     assert (
-        '<td style="text-align:left;vertical-align:top">queries</td><td align="right" style="text-align:right;vertical-align:top">7</td><td align="right" style="text-align:right;vertical-align:top">3</td>'
-        in html
+        '<td style="text-align:left;vertical-align:top">queries</td>'
+        f"{RIGHT_CELL}7</td>{RIGHT_CELL}3</td>" in html
     )
     assert "| queries | 7 | 3 | −4 (−57.1%) |" in comparison._repr_markdown_()
     lines = repr(comparison).splitlines()
@@ -103,8 +106,8 @@ def test_compare_option_shows_both_profiles_after_the_summary(ip_shell, no_brows
     summary, table, chart, *rest = captured.outputs
     assert summary.data["text/plain"].startswith("after: 1 query · ")
     assert (
-        '<td style="text-align:left;vertical-align:top">queries</td><td align="right" style="text-align:right;vertical-align:top">6</td><td align="right" style="text-align:right;vertical-align:top">1</td>'
-        in (table.data["text/html"])
+        '<td style="text-align:left;vertical-align:top">queries</td>'
+        f"{RIGHT_CELL}6</td>{RIGHT_CELL}1</td>" in (table.data["text/html"])
     )
     assert "before → after" in chart.data[PLOTLY_MIME]["layout"]["title"]["text"]
     assert len(rest) == 2  # timeline, table (one query shape: no chart to repeat its row)
