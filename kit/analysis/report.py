@@ -6,6 +6,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from kit.analysis.aggregates import find_separate_aggregates
+from kit.analysis.cache_findings import find_cache_findings
 from kit.analysis.findings import Finding, Places, sort_findings
 from kit.analysis.fingerprint import sql_shape
 from kit.analysis.fixes import QuerysetFix, class_name, plan_fixes
@@ -22,6 +23,7 @@ from kit.analysis.groups import (
 from kit.analysis.lazy import find_lazy_evaluations
 from kit.analysis.location import CellNumbers
 from kit.analysis.wording import counted, sentence
+from kit.capture.cache_records import CacheRecord
 from kit.capture.records import QueryRecord, Relation
 
 __all__ = ["Analysis", "analyze", "describe_relation"]
@@ -67,8 +69,10 @@ def analyze(
     cell_filename: str | None = None,
     source_text: Callable[[QueryRecord], str | None] | None = None,
     cells: CellNumbers | None = None,
+    cache_calls: Sequence[CacheRecord] = (),
 ) -> Analysis:
-    """Group the records, trace every N+1 to its root queryset and write what to change.
+    """Group the records, trace every N+1 to its root queryset and write what to change; with
+    the block's cache calls, the cache's findings too.
 
     cells: the notebook's other cells' code files and their execution counts (locations).
     """
@@ -85,6 +89,7 @@ def analyze(
     findings += _similar_findings(similar, in_n_plus_one, threshold, by_id, places)
     findings += find_lazy_evaluations(records, places)
     findings += find_separate_aggregates(records, places, in_n_plus_one)
+    findings += find_cache_findings(cache_calls, records, cell_filename)
     return Analysis(
         tuple(sort_findings(findings)),
         tuple(groups),

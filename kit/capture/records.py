@@ -38,8 +38,30 @@ class Relation:
         return f"{self.model}.{self.field}"
 
 
+class Timed:
+    """What a query record and a cache record share: the call's source line and its end."""
+
+    __slots__ = ()
+    source_file: str | None
+    source_lineno: int | None
+    start_ms: float
+    duration_ms: float
+
+    @property
+    def source(self) -> str | None:
+        """Where the call came from, "file:line": the first frame outside Django and the kit."""
+        if self.source_file is None:
+            return None
+        return f"{self.source_file}:{self.source_lineno}"
+
+    @property
+    def end_ms(self) -> float:
+        """When the call finished, in ms from the start of the capture."""
+        return self.start_ms + self.duration_ms
+
+
 @dataclass(frozen=True, slots=True)
-class QueryRecord:
+class QueryRecord(Timed):
     """One query the database ran, with where it came from and how long it took."""
 
     id: int
@@ -63,18 +85,6 @@ class QueryRecord:
     # The model of the queryset that ran it ("blog.Post"), and the relation it followed.
     model: str | None = None
     relation: Relation | None = None
-
-    @property
-    def source(self) -> str | None:
-        """Where the query came from, "file:line": the first frame outside Django and the kit."""
-        if self.source_file is None:
-            return None
-        return f"{self.source_file}:{self.source_lineno}"
-
-    @property
-    def end_ms(self) -> float:
-        """When the query finished, in ms from the start of the capture."""
-        return self.start_ms + self.duration_ms
 
 
 @dataclass(slots=True)

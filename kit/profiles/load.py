@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from kit.analysis.timings import RunTimes
+from kit.capture.cache_records import CacheCounter, CacheRecord
 from kit.capture.records import FingerprintCounter, QueryRecord
 from kit.errors import ProfileFormatError
 from kit.explain.plan import ExplainError, Plan
@@ -40,6 +41,9 @@ def profile_from_dict(data: dict[str, Any]) -> Profile:
             query_count=data["query_count"],
             db_time_ms=data["db_time_ms"],
             counters=[load_as(c, FingerprintCounter) for c in data["overflow"]],
+            cache_calls=[load_as(c, CacheRecord) for c in data.get("cache_calls", [])],
+            cache_call_count=data.get("cache_call_count"),
+            cache_counters=[load_as(c, CacheCounter) for c in data.get("cache_overflow", [])],
             **{name: data[name] for name in FIELDS},
             **{
                 name: load(data[name], OPTIONAL_TYPES[name])

@@ -1,4 +1,5 @@
-"""Two profiles side by side: queries, database time, wall time, duplicates, N+1 groups."""
+"""Two profiles side by side: queries, database time, wall time, duplicates, N+1 groups, and
+the cache's calls, hits and misses when either made cache calls."""
 
 from __future__ import annotations
 
@@ -53,6 +54,13 @@ class Comparison:
             Metric("duplicate queries", duplicate_count(b), duplicate_count(a)),
             Metric("N+1 groups", _groups(b), _groups(a)),
         ]
+        if b.cache_call_count or a.cache_call_count:
+            before, after = b.cache_totals, a.cache_totals
+            self.metrics += [
+                Metric("cache calls", before.calls, after.calls),
+                Metric("cache hits", before.hits, after.hits, higher_is_better=True),
+                Metric("cache misses", before.misses, after.misses),
+            ]
 
     @property
     def names(self) -> tuple[str, str]:

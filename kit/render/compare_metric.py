@@ -11,13 +11,14 @@ SAME = "#9e9e9e"
 
 @dataclass(frozen=True)
 class Metric:
-    """One compared number, in a unit where less is better."""
+    """One compared number; less is better unless higher_is_better (cache hits)."""
 
     name: str
     before: float
     after: float
     unit: str = ""
     digits: int = 0
+    higher_is_better: bool = False
     # With --repeat on both sides: before and after are medians, and a change no bigger than
     # the larger of the two spreads (slowest minus fastest run) is noise.
     spread: float | None = None
@@ -35,6 +36,11 @@ class Metric:
     def format(self, value: float) -> str:
         """The value with thousands separators and its unit."""
         return f"{value:,.{self.digits}f}{' ' + self.unit if self.unit else ''}"
+
+    @property
+    def improved(self) -> bool:
+        """True when the number moved the better way."""
+        return self.delta > 0 if self.higher_is_better else self.delta < 0
 
     @property
     def delta(self) -> float:
@@ -64,4 +70,4 @@ class Metric:
         """Green when it fell, red when it rose, grey when it did not change or is noise."""
         if self.delta == 0 or self.noise:
             return SAME
-        return BETTER if self.delta < 0 else WORSE
+        return BETTER if self.improved else WORSE

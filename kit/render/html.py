@@ -5,6 +5,7 @@ from __future__ import annotations
 from html import escape
 
 from kit.profiles.profile import Profile
+from kit.render.cache_tables import cache_section_html
 from kit.render.findings import finding_items
 from kit.render.markup import code_block
 from kit.render.plans import plans_html
@@ -36,5 +37,7 @@ def render_html(profile: Profile) -> str:
         parts.append(findings)
     if profile.query_count:
         parts.append(render_table_section_html(profile))
+    if profile.cache_call_count:
+        parts.append(cache_section_html(profile))
     parts.append(plans_html(profile.plans, profile.explain_errors))
     return "<div>" + "".join(parts) + "</div>"

@@ -11,6 +11,7 @@ from html import escape
 from typing import TYPE_CHECKING, Any
 
 from kit.profiles.profile import Profile
+from kit.render.cache_tables import CacheOutput
 from kit.render.html import render_findings
 from kit.render.marks import n_plus_one_groups
 from kit.render.rows import summary_line
@@ -134,11 +135,13 @@ def profile_outputs(
         parts += comparison.outputs(static_images=options.static_images)
     has_queries = bool(profile.query_count)
     shapes = shape_stats(profile) if has_queries else []
-    if options.timeline and profile.queries:
+    if options.timeline and (profile.queries or profile.cache_calls):
         parts.append(timeline_output(profile, shapes, groups, options))
     # With one or two shapes the chart would repeat the table's rows below it.
     if options.charts and len(shapes) >= CHART_MIN_SHAPES:
         parts.append(breakdown_output(profile, shapes, options))
+    if options.charts and profile.cache_call_count:
+        parts.append(CacheOutput(profile))
     if options.table and has_queries:
         parts.append(QueriesOutput(profile, shapes))
     return parts + plan_outputs(profile, options)

@@ -66,7 +66,8 @@ def query_rows(
 
 
 def summary_line(profile: Profile) -> str:
-    """One line: queries, database time, wall time, databases, and what was not kept.
+    """One line: queries, database time, wall time, databases, the cache calls (when there
+    were any), and what was not kept.
 
     After --repeat N the times are the runs' medians, and the line says so with their spread.
     """
@@ -81,6 +82,8 @@ def summary_line(profile: Profile) -> str:
     vendors = profile.vendors
     if vendors:
         parts.append(", ".join(vendors))
+    if profile.cache_call_count:
+        parts.append(cache_summary(profile))
     if runs is not None:
         parts.append(runs_part(runs))
     if profile.counted_only:
@@ -89,6 +92,14 @@ def summary_line(profile: Profile) -> str:
         parts.append(f"stopped by {profile.error}")
     title = f"{profile.name}: " if profile.name else ""
     return title + " · ".join(parts)
+
+
+def cache_summary(profile: Profile) -> str:
+    """ "12 cache calls, 9 hits, 3 misses, 4.1 ms" (hits and misses count keys read)."""
+    totals = profile.cache_totals
+    calls = counted(totals.calls, "cache call")
+    hits, misses = counted(totals.hits, "hit"), counted(totals.misses, "miss")
+    return f"{calls}, {hits}, {misses}, {totals.total_ms:,.1f} ms"
 
 
 def runs_part(runs: RunTimes) -> str:

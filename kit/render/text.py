@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from kit.profiles.profile import Profile
+from kit.render.cache_tables import cache_section_markdown, cache_section_text
 from kit.render.findings import finding_items
 from kit.render.plans import plans_text
 from kit.render.rows import QueryRow, footer_line, query_rows, summary_line
@@ -94,6 +95,8 @@ def table_text(
 def render_text(profile: Profile) -> str:
     """The summary line, the findings and a fixed-width table of the query shapes."""
     lines = [summary_line(profile), *findings_text(profile), *table_text(profile)]
+    if profile.cache_call_count:
+        lines += ["", cache_section_text(profile)]
     plans = plans_text(profile.plans, profile.explain_errors)
     if plans:
         lines += ["", plans]
@@ -138,6 +141,8 @@ def render_markdown(profile: Profile) -> str:
     """The summary in bold, a list of findings and a markdown table of the query shapes."""
     out = [f"**{_md(summary_line(profile))}**", "", *findings_markdown(profile)]
     out += table_text(profile, markdown=True)
+    if profile.cache_call_count:
+        out += ["", cache_section_markdown(profile)]
     plans = plans_text(profile.plans, profile.explain_errors)
     if plans:
         out += ["", "```text", plans, "```"]
