@@ -8,7 +8,7 @@ from __future__ import annotations
 __all__ = ["PLURALS", "counted", "noun", "sentence"]
 
 # The nouns the kit counts whose plural is not the singular plus "s".
-PLURALS = {"query": "queries", "index": "indexes", "match": "matches"}
+PLURALS = {"query": "queries", "index": "indexes", "match": "matches", "miss": "misses"}
 
 
 def noun(count: float, singular: str) -> str:
