@@ -19,6 +19,7 @@ from kit.capture import (
     resolve_cache_aliases,
 )
 from kit.explain import MODES, ExplainOptions, explain_records
+from kit.profiles.cells import cell_numbers
 from kit.profiles.profile import Profile
 
 
@@ -29,6 +30,7 @@ def profile(
     name: str | None = None,
     cap: int = DEFAULT_RECORD_CAP,
     max_rows: int = 50,
+    rows_by: str = "shape",
     cell: str | None = None,
     cell_filename: str | None = None,
     threshold: int = DEFAULT_THRESHOLD,
@@ -69,6 +71,7 @@ def profile(
             cell=cell,
             cell_filename=cell_filename,
             max_rows=max_rows,
+            rows_by=rows_by,
             threshold=threshold,
             _source=recorder,
             _cache_source=cache_recorder,
@@ -84,6 +87,7 @@ def profile(
             raise
         finally:
             result.finish((perf_counter() - start) * 1000.0, error)
+            result.cell_numbers = cell_numbers(lambda: (q.source_file for q in result.queries))
             if explain is not None:
                 _explain(result, explain, explain_options)
 
