@@ -45,8 +45,8 @@ class ViewRef:
     kind: "function" (lineno is its `def` line), "class" (a class-based view, DRF's included;
     the analysis finds its `queryset =` or `get_queryset()` in file by name) or "admin" (a
     ModelAdmin's view: name is the ModelAdmin, model its model, and loads the relations its
-    changelist select_related()s today: Django's own choice from list_select_related and
-    list_display).
+    changelist select_related()s today, each step as (lookup, model): Django's own choice from
+    list_select_related and list_display, ``(("author", "auth.User"), ...)``).
     """
 
     name: str
@@ -54,7 +54,7 @@ class ViewRef:
     file: str | None = None
     lineno: int | None = None
     model: str | None = None
-    loads: tuple[str, ...] = ()
+    loads: tuple[tuple[str, str], ...] = ()
 
     @property
     def short_name(self) -> str:

@@ -74,17 +74,22 @@ def _read(callback: Any) -> ViewRef | None:
     )
 
 
-def changelist_loads(model_admin: Any) -> tuple[str, ...]:
-    """The relations a ModelAdmin's changelist select_related()s today, as lookups.
+def changelist_loads(model_admin: Any) -> tuple[tuple[str, str], ...]:
+    """The relations a ModelAdmin's changelist select_related()s today: (lookup, model label)
+    for every step ("author", then "author__profile").
 
     Django's ChangeList.apply_select_related(): list_select_related=True, or False with a
     foreign key named in list_display, is select_related() with no arguments (every non-null
     forward foreign key, SELECT_RELATED_DEPTH deep); a list or tuple is exactly those lookups.
     """
+    model = model_admin.model
     chosen = model_admin.list_select_related
     if chosen is True or (chosen is False and _related_column(model_admin)):
-        return _non_null_paths(model_admin.model, SELECT_RELATED_DEPTH)
-    return tuple(chosen) if chosen else ()
+        return _non_null_steps(model, SELECT_RELATED_DEPTH)
+    steps: dict[str, str] = {}
+    for lookup in chosen or ():
+        steps.update(_steps(model, lookup))
+    return tuple(steps.items())
 
 
 def _related_column(model_admin: Any) -> bool:
@@ -102,18 +107,35 @@ def _related_column(model_admin: Any) -> bool:
     return False
 
 
-def _non_null_paths(model: Any, depth: int, prefix: str = "") -> tuple[str, ...]:
+def _non_null_steps(model: Any, depth: int, prefix: str = "") -> tuple[tuple[str, str], ...]:
     """What select_related() without arguments joins: non-null forward FKs and one-to-ones
     (not multi-table parent links), recursively (django.db.models.query_utils'
     select_related_descend with restricted=False)."""
     if depth == 0:
         return ()
-    found: list[str] = []
+    found: list[tuple[str, str]] = []
     for field in model._meta.fields:
         remote = field.remote_field
         if remote is None or getattr(remote, "parent_link", False) or field.null:
             continue
         lookup = prefix + field.name
-        deeper = _non_null_paths(field.related_model, depth - 1, lookup + "__")
-        found += deeper or [lookup]
+        found.append((lookup, field.related_model._meta.label))
+        found += _non_null_steps(field.related_model, depth - 1, lookup + "__")
     return tuple(found)
+
+
+def _steps(model: Any, lookup: str) -> dict[str, str]:
+    """Each step of a select_related() lookup and the model it reaches (unknown names stop)."""
+    steps: dict[str, str] = {}
+    path = ""
+    for name in lookup.split("__"):
+        try:
+            field = model._meta.get_field(name)
+        except FieldDoesNotExist:
+            break
+        model = field.related_model
+        if model is None:
+            break
+        path = f"{path}__{name}" if path else name
+        steps[path] = model._meta.label
+    return steps
