@@ -9,6 +9,7 @@ In scripts and tests::
     p.findings, p.n_plus_one, p.by_fingerprint, p.by_table, p.to_dataframe()
     p.save("before.json"); kit.load("before.json"); kit.compare(before, after)
     with kit.query_budget(max_queries=5, n_plus_one=False): ...
+    p = kit.profile_request(None, "/posts/")   # one request through Django's test client
 
 `import kit` imports nothing else: each name below loads its module on first use, so a
 project with "kit" in INSTALLED_APPS starts as fast as without it.
@@ -29,6 +30,7 @@ if TYPE_CHECKING:
     from kit.analysis.findings import Finding
     from kit.bootstrap import setup
     from kit.capture.records import QueryRecord
+    from kit.django.requests import profile_request
     from kit.errors import (
         DjangoSetupError,
         KitUsageError,
@@ -59,6 +61,7 @@ _LAZY = {
     "compare": ("kit.render.compare", "compare"),
     "load": ("kit.profiles.load", "load_profile"),
     "profile": ("kit.profiles.block", "profile"),
+    "profile_request": ("kit.django.requests", "profile_request"),
     "query_budget": ("kit.render.budget", "query_budget"),
     "report": ("kit.render.report", "write_report"),
     "setup": ("kit.bootstrap", "setup"),
@@ -79,6 +82,7 @@ __all__ = [
     "load",
     "load_ipython_extension",
     "profile",
+    "profile_request",
     "query_budget",
     "report",
     "setup",

@@ -44,11 +44,13 @@ def capture_queries(
     fingerprint: Callable[[str], str] | None = None,
     cell_filename: str | None = None,
     in_request: bool = False,
+    this_thread_only: bool = False,
 ) -> Iterator[QueryRecorder]:
     """Record every query on the given aliases (default: all), this thread and new ones.
 
     in_request: the block runs inside a request already (a middleware's), so request_started
-    has been sent before it began.
+    has been sent before it began. this_thread_only: leave the connections other threads open
+    alone (a server's other requests, for a middleware).
     """
     aliases = resolve_aliases(using)
     if cap < 0:
@@ -69,15 +71,19 @@ def capture_queries(
                 recorder.connecting.add(id(connection))
             stack.enter_context(connection.execute_wrapper(recorder))
         uid = f"kit-capture-{id(recorder)}"
-        connection_created.connect(recorder.attach, weak=False, dispatch_uid=uid)
+        # A connection this block wrapped before it was open sends connection_created when it
+        # opens (its set-up queries are not counted); with this_thread_only, others are left be.
+        receiver = recorder.opened if this_thread_only else recorder.attach
+        connection_created.connect(receiver, weak=False, dispatch_uid=uid)
         stack.callback(recorder.detach)
         stack.callback(connection_created.disconnect, dispatch_uid=uid)
-        for signal, receiver in (
-            (request_started, recorder.request_started),
-            (request_finished, recorder.request_finished),
-        ):
-            signal.connect(receiver, weak=False, dispatch_uid=uid)
-            stack.callback(signal.disconnect, dispatch_uid=uid)
+        if not this_thread_only:
+            for signal, counter in (
+                (request_started, recorder.request_started),
+                (request_finished, recorder.request_finished),
+            ):
+                signal.connect(counter, weak=False, dispatch_uid=uid)
+                stack.callback(signal.disconnect, dispatch_uid=uid)
         yield recorder
 
 

@@ -132,6 +132,10 @@ class QueryRecorder:
                 counter = self.counters[key] = FingerprintCounter(alias, key[1])
             counter.add(duration * 1000.0)
 
+    def opened(self, sender: Any, connection: Any, **kwargs: Any) -> None:
+        """connection_created receiver: a connection this recorder wraps is open now."""
+        self.connecting.discard(id(connection))
+
     def attach(self, sender: Any, connection: Any, **kwargs: Any) -> None:
         """connection_created receiver: wrap connections that other threads open meanwhile."""
         self.connecting.discard(id(connection))

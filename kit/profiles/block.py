@@ -26,18 +26,27 @@ def profile(
     threshold: int = DEFAULT_THRESHOLD,
     explain: str | None = None,
     explain_options: ExplainOptions | None = None,
+    in_request: bool = False,
+    this_thread_only: bool = False,
 ) -> Iterator[Profile]:
     """Profile every query of the block, on every alias (or those in `using`); yields the Profile.
 
     Past `cap` full records, queries are only counted per fingerprint, so memory stays bounded.
     `threshold`: how many queries of one shape from one line make an N+1 group (2 or more).
     With `explain` ("plain", "analyze", "whatif") each query shape is explained after: p.plans.
+    `in_request` and `this_thread_only`: for a block inside a request's handling (a
+    middleware's), see kit.capture.capture_queries.
     """
     check_threshold(threshold)
     if explain is not None and explain not in MODES:
         raise ValueError(f"explain must be one of {', '.join(MODES)}, not {explain!r}.")
     with capture_queries(
-        using, cap=cap, fingerprint=fingerprint, cell_filename=cell_filename
+        using,
+        cap=cap,
+        fingerprint=fingerprint,
+        cell_filename=cell_filename,
+        in_request=in_request,
+        this_thread_only=this_thread_only,
     ) as recorder:
         result = Profile(
             started_at=datetime.now(UTC),

@@ -33,6 +33,11 @@ COLUMNS = (
     "sql",
     "params",
     "error",
+    "template",
+    "template_code",
+    "serializer",
+    "admin",
+    "view",
 )
 
 
@@ -79,4 +84,9 @@ def _row(record: QueryRecord, n_plus_one: int | None, duplicate: int | None) -> 
         record.sql,
         record.params,
         record.error,
+        record.template,
+        record.template_code,
+        record.serializer,
+        record.admin,
+        record.view.name if record.view else None,
     )

@@ -24,7 +24,10 @@ def _sql_cell(row: QueryRow) -> str:
 
 def _line_cell(row: QueryRow) -> str:
     text = escape(row.line)
-    if row.where:
+    if row.rendered:
+        # A template line, a serializer field, an admin column: what the reader fixes.
+        text += f"<br><small>from <code>{escape(row.rendered)}</code></small>"
+    elif row.where:
         text += f"<br><small>in {escape(row.where)}</small>"
     return text
 

@@ -23,13 +23,28 @@ class QueryRow:
     full_sql: str
     params: str
     error: str
+    # Where Django rendered it from, with the template's tag: "blog/post_list.html:9
+    # {{ post.author.username }}", "PostSerializer.author"; "" when it did not.
+    rendered: str = ""
 
 
 def _where(record: QueryRecord, profile: Profile) -> str:
     """Where the query came from when that is not the profiled cell itself, else ""."""
+    rendered = _rendered(record)
+    if rendered:
+        return rendered
     if record.source_file == profile.cell_filename:
         return ""
     return file_place(record.source_file, record.source_lineno) or ""
+
+
+def _rendered(record: QueryRecord) -> str:
+    place = record.rendered_from
+    if place is None:
+        return ""
+    if place == record.template and record.template_code:
+        return f"{place} {record.template_code}"
+    return place
 
 
 def query_rows(profile: Profile, limit: int | None = None) -> list[QueryRow]:
@@ -52,6 +67,7 @@ def query_rows(profile: Profile, limit: int | None = None) -> list[QueryRow]:
                 full_sql=record.sql,
                 params=format_params(record.params),
                 error=record.error or "",
+                rendered=_rendered(record),
             )
         )
     return rows
