@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
 
+import pytest
 from django.contrib.auth.models import User
+from django.core.cache import cache
 from django.template.loader import get_template
 from django.test import Client
 
@@ -41,3 +44,11 @@ def get(url: str, client: Client | None = None) -> Profile:
 def with_relation(p: Profile, relation: str) -> list[QueryRecord]:
     """The profile's queries that followed relation ("blog.Post.author")."""
     return [q for q in p.queries if q.relation is not None and str(q.relation) == relation]
+
+
+@pytest.fixture(autouse=True)
+def empty_cache() -> Iterator[None]:
+    """No page or fragment cached by an earlier test (cache_page, {% cache %})."""
+    cache.clear()
+    yield
+    cache.clear()

@@ -15,7 +15,13 @@ import kit
 from kit.capture import codes
 from sample_app.blog import views
 from sample_app.blog.models import Comment, Post
-from tests.requests_helpers import admin_client, get, template_line, with_relation
+from tests.requests_helpers import (
+    admin_client,
+    empty_cache,  # noqa: F401 - an autouse fixture
+    get,
+    template_line,
+    with_relation,
+)
 from tests.warehouse.data import build
 
 pytestmark = pytest.mark.django_db(databases=["default", "other"])

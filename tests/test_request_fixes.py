@@ -19,7 +19,11 @@ import kit
 from kit.analysis.viewsource import class_queryset, function_queryset, loop_variable
 from sample_app.blog import api, serializers, views
 from sample_app.blog.models import Comment, Post
-from tests.requests_helpers import admin_client, get
+from tests.requests_helpers import (
+    admin_client,
+    empty_cache,  # noqa: F401 - an autouse fixture
+    get,
+)
 from tests.warehouse import views as warehouse_views
 from tests.warehouse.data import build
 from tests.warehouse.models import Product

@@ -11,5 +11,6 @@ app_name = "warehouse"
 urlpatterns = [
     path("catalogue/", views.catalogue, name="catalogue"),
     path("stock/", views.StockListView.as_view(), name="stock"),
+    path("audit/", views.audit_log, name="audit"),
     path("api/products/", views.ProductFeed.as_view(), name="products"),
 ]

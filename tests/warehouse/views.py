@@ -10,7 +10,7 @@ from django.shortcuts import render
 from django.views.generic import ListView
 from rest_framework import generics
 
-from tests.warehouse.models import Product
+from tests.warehouse.models import AuditEntry, Product
 from tests.warehouse.serializers import ProductSerializer
 
 
@@ -18,6 +18,14 @@ def catalogue(request: HttpRequest) -> HttpResponse:
     """/warehouse/catalogue/: cheap products still sold, with vendor, zone, labels and weight."""
     items = Product.available.cheap().order_by("sku")
     return render(request, "warehouse/catalogue.html", {"items": items})
+
+
+def audit_log(request: HttpRequest) -> HttpResponse:
+    """/warehouse/audit/: the audit entries (on the "other" database) and the products' count."""
+    entries = AuditEntry.objects.order_by("pk")
+    return render(
+        request, "warehouse/audit.html", {"entries": entries, "products": Product.objects.count()}
+    )
 
 
 class StockListView(ListView):
