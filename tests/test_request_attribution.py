@@ -258,3 +258,26 @@ def test_request_sites_survive_save_and_load(tmp_path):
     frame = loaded.to_dataframe()
     assert set(frame["admin"].dropna()) >= {"PostAdmin.comment_count"}
     assert set(frame["view"].dropna()) == {"sample_app.blog.admin.PostAdmin"}
+
+
+def test_a_notebook_cell_around_client_get_shows_the_template_lines_and_the_views_fix(ip_shell):
+    from IPython.utils.capture import capture_output
+
+    ip_shell.user_ns.pop("page", None)
+    cell = (
+        "%%orm_profile -o page\n"
+        "from django.test import Client\n"
+        "response = Client().get('/posts/')\n"
+    )
+    with capture_output() as captured:
+        ip_shell.run_cell(cell).raise_error()
+    p = ip_shell.user_ns["page"]
+    assert p.query_count == 81
+    html = "".join(o.data.get("text/html", "") for o in captured.outputs)
+    author_line = template_line("blog/post_list.html", "post.author.username")
+    # The findings name the template lines, the cell line the request came from, the view.
+    assert f"at {author_line} (cell line 3)" in html
+    assert "the view post_list (views.py:" in html
+    assert "posts = Post.objects.filter(published=True)" in html
+    # The query table shows each query's template line and tag.
+    assert f"{author_line} {{{{ post.author.username }}}}" in html
