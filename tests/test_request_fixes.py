@@ -340,3 +340,13 @@ def test_function_queryset(lineno, model, name, expected):
 )
 def test_loop_variable(code, variable):
     assert loop_variable(code) == variable
+
+
+def test_a_function_view_called_without_a_request_gets_the_same_fix():
+    from django.test import RequestFactory
+
+    with kit.profile() as p:
+        views.post_list(RequestFactory().get("/posts/"))
+    (finding,) = n_plus_one_findings(p)
+    assert "queryset of post_list() (views.py:" in finding.message
+    assert finding.suggestion == n_plus_one_findings(get("/posts/"))[0].suggestion

@@ -23,6 +23,7 @@ from kit.analysis.snippets import append_chain
 from kit.analysis.viewsource import (
     QuerysetSite,
     class_queryset,
+    enclosing_function,
     function_queryset,
     loop_variable,
 )
@@ -54,18 +55,32 @@ def view_fix_findings(
     file_text: FileText | None,
 ) -> tuple[list[Finding], set[int]]:
     """One finding per fix whose root queryset Django evaluated for a view (not the admin's:
-    kit.analysis.admin_fixes), and the root ids of those fixes."""
+    kit.analysis.admin_fixes), or a template rendered by a function of the user's outside a
+    request (a view called directly, a helper), and the root ids of those fixes."""
     findings, roots = [], set()
     for fix in fixes:
         root = by_id[fix.root_id]
-        view = root.view
-        if view is None or view.kind == "admin" or not evaluated_by_django(root):
+        view = root.view if evaluated_by_django(root) else _rendering_function(root, file_text)
+        if view is None or view.kind == "admin":
             continue
         placed = plan_view_fix(fix, root, view, file_text)
         members = [g for g in groups if g.record_ids in fix.group_ids]
         findings.append(_finding(fix, placed, root, members, by_id, places))
         roots.add(fix.root_id)
     return findings, roots
+
+
+def _rendering_function(root: QueryRecord, file_text: FileText | None) -> ViewRef | None:
+    """The function of the user's that rendered the template iterating root, outside a request."""
+    if root.view is not None or root.template is None or root.source_file is None:
+        return None
+    if file_text is None or root.source_lineno is None:
+        return None
+    found = enclosing_function(file_text(root.source_file), root.source_lineno)
+    if found is None:
+        return None
+    name, lineno = found
+    return ViewRef(name=name, kind="function", file=root.source_file, lineno=lineno)
 
 
 def plan_view_fix(
@@ -139,13 +154,19 @@ def _finding(
         notes.insert(
             0, f"add the calls to the {class_name(placed.model)} queryset the view builds"
         )
+    # A request's view, or (no request) the function of the user's that rendered the template.
+    owner, its = (
+        (f"the view {placed.view.short_name}", "the view's")
+        if root.view is not None
+        else (f"{placed.view.short_name}()", "its")
+    )
     return Finding(
         kind="n_plus_one",
         severity="high",
         message=f"N+1: {total:,} queries load related objects one at a time for the "
-        f"{class_name(placed.model)} queryset of the view {placed.view.short_name} "
-        f"({placed.place}){how}: {relation_parts(members, by_id, places.where)}. Fetch them "
-        f"in the view's queryset instead ({placed.place}):",
+        f"{class_name(placed.model)} queryset of {owner} ({placed.place}){how}: "
+        f"{relation_parts(members, by_id, places.where)}. Fetch them in {its} queryset "
+        f"instead ({placed.place}):",
         record_ids=tuple(sorted(i for g in members for i in g.record_ids)),
         suggestion=placed.code,
         line=root.line,

@@ -16,6 +16,7 @@ __all__ = [
     "QuerysetSite",
     "class_line",
     "class_queryset",
+    "enclosing_function",
     "function_queryset",
     "loop_variable",
 ]
@@ -74,6 +75,20 @@ def _find_class(tree: ast.Module, dotted: str) -> ast.ClassDef | None:
         if found is not None:
             return found
     return None
+
+
+def enclosing_function(text: str | None, lineno: int) -> tuple[str, int] | None:
+    """(name, `def` line) of the innermost function whose body holds the line, else None."""
+    tree = _parse(text)
+    found = None
+    for node in ast.walk(tree) if tree else ():
+        if (
+            isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef)
+            and node.lineno <= lineno <= (node.end_lineno or node.lineno)
+            and (found is None or node.lineno > found.lineno)
+        ):
+            found = node
+    return None if found is None else (found.name, found.lineno)
 
 
 def class_line(text: str | None, dotted: str, attribute: str | None = None) -> int | None:
