@@ -6,6 +6,7 @@ Through Django's test client, on the sample app and on the warehouse test projec
 from __future__ import annotations
 
 import os
+import re
 
 import pytest
 from django.template.loader import render_to_string
@@ -281,3 +282,15 @@ def test_a_notebook_cell_around_client_get_shows_the_template_lines_and_the_view
     assert "posts = Post.objects.filter(published=True)" in html
     # The query table shows each query's template line and tag.
     assert f"{author_line} {{{{ post.author.username }}}}" in html
+
+
+def test_the_readme_lists_the_sample_apps_pages_and_each_one_answers():
+    from pathlib import Path
+
+    readme = (Path(__file__).resolve().parent.parent / "README.md").read_text()
+    listed = re.findall(r"^\| `(/[^`]*)`", readme, re.M)
+    assert listed[:3] == ["/posts/", "/posts/<pk>/", "/posts/popular/"]
+    client = admin_client()
+    published = Post.objects.filter(published=True).order_by("pk")[0].pk
+    for url in listed:
+        assert client.get(url.replace("<pk>", str(published))).status_code == 200, url
