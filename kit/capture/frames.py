@@ -78,7 +78,8 @@ def find_origin(
     # walk is 2 us of it, 1.1 us of which is making each frame's object), about 5 us per
     # related manager's queryset (its relation and _narrowed() read from the queryset).
     # Frames of places (kit.capture.codes PLACES: a template node, a serializer, the view) are
-    # only noted here, innermost first, and read after the walk: about 0.05 us a frame.
+    # only noted here, innermost first, and read after the walk (benchmarks/README.md has what
+    # a template's deeper stack costs).
     kinds, internal, user, id_ = kind_by_code, INTERNAL, USER, id
     last = outer = inner = places = None
     outer_spec = inner_spec = internal
@@ -102,6 +103,7 @@ def find_origin(
                 places.append((slot, frame))
         last = frame
         frame = frame.f_back
+    walked = len(places) if places else 0
     if in_request and frame is not None and not (places and places[-1][0] == VIEW):
         places = _look_out(frame.f_back, places)
     entry = None if last is None else last.f_code
@@ -113,9 +115,11 @@ def find_origin(
         trigger = model = index = None
     site = None
     if places is not None:
-        site, in_for = read_site(places)
-        if in_for and trigger == "len":
-            trigger = "iteration"  # {% for %} asks len() first, then uses every row
+        site, for_at = read_site(places)
+        # {% for %} asks len() first, then uses every row: when the for tag itself ran the
+        # query (below the user's frame, not in a method the tag called), it is an iteration.
+        if trigger == "len" and 0 <= for_at < walked:
+            trigger = "iteration"
     if frame is None:
         return None, -1, fallback_line, entry, trigger, model, index, site
     code = frame.f_code

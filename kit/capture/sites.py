@@ -54,14 +54,14 @@ def site_at(index: int | None) -> Site | None:
     return None if index is None else _sites[index]
 
 
-def read_site(places: list[tuple[int, FrameType]]) -> tuple[int | None, bool]:
-    """(index of the site, whether the innermost template node is a {% for %}) from the place
-    frames of one query, innermost first."""
+def read_site(places: list[tuple[int, FrameType]]) -> tuple[int | None, int]:
+    """(index of the site, position in places of the innermost template node when it is a
+    {% for %}, else -1) from the place frames of one query, innermost first."""
     template = code = serializer = admin = None
     view: ViewRef | None = None
-    in_for = False
+    for_at = -1
     seen_template = False
-    for slot, frame in places:
+    for position, (slot, frame) in enumerate(places):
         try:
             if slot == TEMPLATE:
                 if template is not None:
@@ -70,7 +70,8 @@ def read_site(places: list[tuple[int, FrameType]]) -> tuple[int | None, bool]:
                 if facts is None:
                     continue
                 if not seen_template:
-                    seen_template, in_for = True, facts[3]
+                    seen_template = True
+                    for_at = position if facts[3] else -1
                 if facts[2]:
                     template, code = facts[0], facts[1]
             elif slot == SERIALIZER and serializer is None:
@@ -82,8 +83,8 @@ def read_site(places: list[tuple[int, FrameType]]) -> tuple[int | None, bool]:
         except _UNKNOWN_SHAPE:
             continue
     if template is None and serializer is None and admin is None and view is None:
-        return None, in_for
-    return _intern((template, code, serializer, admin, view)), in_for
+        return None, for_at
+    return _intern((template, code, serializer, admin, view)), for_at
 
 
 def _intern(site: Site) -> int | None:
