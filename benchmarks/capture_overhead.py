@@ -17,6 +17,7 @@ from contextlib import AbstractContextManager, nullcontext
 from time import perf_counter, process_time
 
 from _django import setup_sample_project
+from _walk import walk_cost
 
 
 def main() -> None:
@@ -67,6 +68,8 @@ def main() -> None:
             f"{statistics.median(wall[name]):>9.3f}{wall_ratio:>8.3f}"
         )
     print_raw_cursor_cost(connection)
+    median, calls, _, _ = walk_cost(n_plus_one_loop)
+    print(f"stack walk (find_origin) alone: median {median:.2f} us over {calls:,} calls")
 
 
 def print_raw_cursor_cost(connection: object, queries: int = 20_000, rounds: int = 7) -> None:

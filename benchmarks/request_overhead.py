@@ -21,6 +21,7 @@ from collections.abc import Callable
 from time import perf_counter, process_time
 
 from _django import setup_sample_project
+from _walk import walk_cost
 
 
 def main() -> None:
@@ -82,42 +83,8 @@ def main() -> None:
                 cpu[name].append((process_time() - start_cpu) / args.requests)
                 wall[name].append((perf_counter() - start) / args.requests)
         report(url, queries, vendor, args, names, cpu, wall)
-        walk_cost(url, client)
-
-
-def walk_cost(url: str, client: object, requests: int = 20) -> None:
-    """The stack walk alone (find_origin, which also reads the template, serializer and view
-    frames), timed around each call inside the request, and the stack's depth."""
-    from kit.capture import recorder
-
-    found = recorder.find_origin
-    spent: list[float] = []
-    depths: list[int] = []
-
-    def timed(frame, *args):  # type: ignore[no-untyped-def]
-        start = perf_counter()
-        try:
-            return found(frame, *args)
-        finally:
-            spent.append(perf_counter() - start)
-            depth = 0
-            while frame is not None:
-                depth, frame = depth + 1, frame.f_back
-            depths.append(depth)
-
-    import kit
-
-    recorder.find_origin = timed  # type: ignore[assignment]
-    try:
-        for _ in range(requests):
-            with kit.profile():
-                client.get(url)  # type: ignore[attr-defined]
-    finally:
-        recorder.find_origin = found
-    print(
-        f"stack walk per query: median {statistics.median(spent) * 1e6:.1f} us, "
-        f"stack {min(depths)}-{max(depths)} frames deep"
-    )
+        median, _, shallow, deep = walk_cost(lambda: client.get(url), runs=20)
+        print(f"stack walk per query: median {median:.1f} us, stack {shallow}-{deep} frames deep")
 
 
 def report(
