@@ -18,6 +18,7 @@ import argparse
 import logging
 import statistics
 from collections.abc import Callable
+from functools import partial
 from time import perf_counter, process_time
 
 from _django import setup_sample_project
@@ -83,7 +84,7 @@ def main() -> None:
                 cpu[name].append((process_time() - start_cpu) / args.requests)
                 wall[name].append((perf_counter() - start) / args.requests)
         report(url, queries, vendor, args, names, cpu, wall)
-        median, _, shallow, deep = walk_cost(lambda: client.get(url), runs=20)
+        median, _, shallow, deep = walk_cost(partial(client.get, url), runs=20)
         print(f"stack walk per query: median {median:.1f} us, stack {shallow}-{deep} frames deep")
 
 
