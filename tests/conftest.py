@@ -9,11 +9,10 @@ from django.core.signals import request_finished, request_started
 from django.db import connections
 from django.db.backends.signals import connection_created
 
-from tests.ci_policy import pytest_runtest_makereport  # noqa: F401 - the hook: no skip in CI
-
 # The kit's own pytest plugin (orm_budget), also registered by its pytest11 entry point when the
-# package is installed; pytest loads it once either way.
-pytest_plugins = ["kit.pytest_plugin"]
+# package is installed; pytest loads it once either way. tests.ci_policy: no skip in CI, but for
+# the django_version marker.
+pytest_plugins = ["kit.pytest_plugin", "tests.ci_policy"]
 
 
 @pytest.fixture(scope="session")

@@ -36,8 +36,19 @@ def kernel_env() -> dict[str, str]:
     return env
 
 
-def execute_notebook(path: Path, timeout: int = 600) -> nbformat.NotebookNode:
-    """Execute a notebook top to bottom in its own folder; a cell that raises raises here."""
+# For a notebook outside the repository that names the sample project's settings: the project
+# importable as an installed one's would be (sample_app is not in the kit's package; inside the
+# repository the kit finds manage.py and puts the project on sys.path itself).
+SAMPLE_PROJECT_ON_PATH = {"PYTHONPATH": str(Path(__file__).resolve().parent.parent)}
+
+
+def execute_notebook(
+    path: Path, timeout: int = 600, env: dict[str, str] | None = None
+) -> nbformat.NotebookNode:
+    """Execute a notebook top to bottom in its own folder; a cell that raises raises here.
+
+    env: more environment variables for the kernel.
+    """
     notebook = nbformat.read(path, as_version=4)
     client = NotebookClient(
         notebook,
@@ -45,7 +56,7 @@ def execute_notebook(path: Path, timeout: int = 600) -> nbformat.NotebookNode:
         kernel_name="python3",
         resources={"metadata": {"path": str(path.parent)}},
     )
-    env = kernel_env()
+    env = {**kernel_env(), **(env or {})}
     saved = os.environ.get("JUPYTER_PATH")
     os.environ["JUPYTER_PATH"] = env["JUPYTER_PATH"]  # the kernelspec lookup happens here
     try:

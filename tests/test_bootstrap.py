@@ -165,7 +165,9 @@ def test_load_ext_sets_django_up_before_the_next_cell():
 
 
 def test_load_ext_outside_a_project_says_how_to_set_django_up(tmp_path):
-    done = run_python(LOAD_THEN_IMPORT, cwd=tmp_path)
+    # The models import (sample_app is not installed: the repository is on the path), but no
+    # project is found from tmp_path, so Django is not configured when they do.
+    done = run_python(LOAD_THEN_IMPORT, cwd=tmp_path, PYTHONPATH=str(REPO))
     assert done.returncode == 0, done.stderr
     assert "kit: No Django project found" in done.stderr
     assert "--settings" in done.stderr

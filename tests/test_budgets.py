@@ -16,7 +16,7 @@ import kit
 from kit.analysis.budget import Budget
 from kit.render.budget import BudgetExceeded, budget_violations, offenders, violation_text
 from sample_app.blog.models import Post
-from tests.kernels import execute_notebook
+from tests.kernels import SAMPLE_PROJECT_ON_PATH, execute_notebook
 from tests.profiles import fixed_profile, n_plus_one_profile
 
 REPO = Path(__file__).resolve().parent.parent
@@ -163,4 +163,4 @@ def test_a_broken_budget_fails_a_notebook_run(tmp_path):
     path = tmp_path / "budget.ipynb"
     nbformat.write(notebook, path)
     with pytest.raises(CellExecutionError, match=r"BudgetExceeded.*6 queries \(max 2\)"):
-        execute_notebook(path)
+        execute_notebook(path, env=SAMPLE_PROJECT_ON_PATH)

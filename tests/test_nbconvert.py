@@ -9,7 +9,7 @@ import pytest
 from nbconvert import HTMLExporter
 
 from kit.render.figures import PLOTLY_MIME, find_browser
-from tests.kernels import execute_notebook
+from tests.kernels import SAMPLE_PROJECT_ON_PATH, execute_notebook
 
 pytestmark = [pytest.mark.notebook, pytest.mark.django_db]
 
@@ -35,7 +35,7 @@ def executed(tmp_path_factory, django_db_setup, django_db_blocker):
     path = tmp_path_factory.mktemp("export") / "review.ipynb"
     nbformat.write(notebook, path)
     with django_db_blocker.unblock():
-        done = execute_notebook(path)
+        done = execute_notebook(path, env=SAMPLE_PROJECT_ON_PATH)
     html, _ = HTMLExporter().from_notebook_node(done)
     return done, html
 

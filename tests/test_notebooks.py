@@ -13,7 +13,7 @@ import nbformat
 import pytest
 from nbclient.exceptions import CellExecutionError
 
-from tests.kernels import execute_notebook
+from tests.kernels import SAMPLE_PROJECT_ON_PATH, execute_notebook
 
 NOTEBOOKS = sorted((Path(__file__).resolve().parent.parent / "notebooks").glob("[0-9]*.ipynb"))
 
@@ -149,4 +149,4 @@ def test_a_raising_cell_fails_the_run(tmp_path):
     nbformat.write(notebook, path)
     # The kernel starts in tmp_path, outside the repository: --settings says where Django is.
     with pytest.raises(CellExecutionError, match="ZeroDivisionError"):
-        execute_notebook(path)
+        execute_notebook(path, env=SAMPLE_PROJECT_ON_PATH)

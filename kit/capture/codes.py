@@ -49,7 +49,10 @@ INTERNAL_PACKAGES = frozenset(
     }
 )
 # The Django modules whose functions say what evaluated a query: only their qualified names are
-# looked up in TRIGGERS.
+# looked up in TRIGGERS. The names are Django 4.2's and 5.2's, the versions .ci/run tests
+# (tests/test_django_versions.py finds each one in the installed Django's source). On another
+# version a function renamed or gone is simply no trigger: the walk passes it as internal and
+# the query's trigger is None, never an error.
 INSPECTED_MODULES = frozenset(
     {
         "django.db.models.base",
@@ -111,6 +114,8 @@ _TRIGGER_ROLES: dict[str, tuple[str, str]] = {
     "Model.save": ("save", INSTANCE),
     "Model.delete": ("delete", INSTANCE),
     "Model.refresh_from_db": ("refresh_from_db", INSTANCE),
+    # Django 5.1+. On 4.2 an M2M manager's count()/exists() is QuerySet.count()/exists() on the
+    # manager's queryset, whose instance hint names the same relation (relations.py).
     _M2M + "count": ("count", MANAGER),
     _M2M + "exists": ("exists", MANAGER),
     "ForwardManyToOneDescriptor.__get__": ("related", DESCRIPTOR),

@@ -32,6 +32,14 @@ from kit.capture.sites import read_site
 
 _LEN_CALL = re.compile(r"len\s*\(")
 
+# What reading a Django object of another shape raises: an attribute gone or renamed, a mapping
+# or sequence that is not one any more. The locals and attributes read below are Django 4.2's and
+# 5.2's (the versions .ci/run tests; kit.capture.codes names the functions): `self` of the
+# QuerySet, Model, related manager and descriptor functions, `instance` of
+# DeferredAttribute.__get__, `prefetcher` of prefetch_one_level. A local that is missing reads as
+# None, and kit.capture.relations answers None for None.
+UNKNOWN_SHAPE = (AttributeError, TypeError, LookupError)
+
 # The cell line of a query whose user frame is the cell's own: that frame's line, resolved with
 # it when the record is built (f_lineno is never negative).
 USER_LINE = -1
@@ -107,12 +115,17 @@ def find_origin(
     if in_request and frame is not None and not (places and places[-1][0] == VIEW):
         places = _look_out(frame.f_back, places)
     entry = None if last is None else last.f_code
-    if inner is not None:
-        trigger, model, index = _lazy_access(inner, inner_spec)
-    elif outer is not None:
-        trigger, model, index = _evaluation(outer, outer_spec, frame)
-    else:
-        trigger = model = index = None
+    try:  # free in Python 3.11 when nothing is raised
+        if inner is not None:
+            trigger, model, index = _lazy_access(inner, inner_spec)
+        elif outer is not None:
+            trigger, model, index = _evaluation(outer, outer_spec, frame)
+        else:
+            trigger = model = index = None
+    except UNKNOWN_SHAPE:
+        # Django objects not shaped as the versions this module knows: what ran is still known
+        # from the function's name, what it loaded is not. Never an error in the user's query.
+        trigger, model, index = (inner_spec if inner is not None else outer_spec)[0], None, None
     site = None
     if places is not None:
         site, for_at = read_site(places)

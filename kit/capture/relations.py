@@ -1,4 +1,14 @@
-"""Name the relation behind a lazy query from the Django objects of the running ORM call."""
+"""Name the relation behind a lazy query from the Django objects of the running ORM call.
+
+What is read here is Django 4.2's and 5.2's shape (the versions .ci/run tests): a field's or
+reverse relation's is_relation, one_to_one, many_to_many, one_to_many, related_model, model,
+name, get_accessor_name() and remote_field; a descriptor's field or related; a related
+queryset's _known_related_objects (reverse FK) or _hints["instance"] (M2M) and its query's
+where, order_by, marks, distinct, select_related, annotations, deferred_loading and alias_map;
+a related manager's field, instance, model and prefetch_cache_name. Private attributes are read
+with defaults, and None gives None. On a Django of another shape, the AttributeError, TypeError
+or LookupError of a read becomes "no relation" in kit.capture.frames (UNKNOWN_SHAPE).
+"""
 
 from __future__ import annotations
 
@@ -189,7 +199,7 @@ def queryset_relation(queryset: Any) -> Relation | None:
     """The relation a related manager's queryset follows (reverse FK, M2M), else None.
 
     A reverse FK manager leaves its field in _known_related_objects, an M2M manager its
-    instance in the hints. A GenericRelation manager leaves neither (Django 5.2): its queries
+    instance in the hints. A GenericRelation manager leaves neither (Django 4.2, 5.2): its queries
     are grouped as N+1 but not named, unless they come from a prefetch_related() level.
     """
     # Private attributes, read with defaults: a Django version without them finds no relation.

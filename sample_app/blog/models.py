@@ -2,9 +2,15 @@
 
 from __future__ import annotations
 
+import django
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
+
+# Django 5.1 renamed CheckConstraint's check= to condition= (6.0 drops check=), and 4.2 knows only
+# check=: the sample app runs on both LTS releases (.ci/run tests the kit on 4.2 too). The
+# migration spells it the same way.
+CHECK_CONSTRAINT_ARGUMENT = "condition" if django.VERSION >= (5, 1) else "check"
 
 # Indexes are deliberately limited to what foreign keys and unique constraints create:
 # a notebook teaches adding the missing ones, measured with EXPLAIN.
@@ -124,7 +130,8 @@ class Rating(models.Model):
         constraints = (
             models.UniqueConstraint(fields=["post", "user"], name="blog_rating_post_user_unique"),
             models.CheckConstraint(
-                condition=models.Q(score__gte=1, score__lte=5), name="blog_rating_score_1_5"
+                **{CHECK_CONSTRAINT_ARGUMENT: models.Q(score__gte=1, score__lte=5)},
+                name="blog_rating_score_1_5",
             ),
         )
 
