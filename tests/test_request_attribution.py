@@ -5,6 +5,7 @@ Through Django's test client, on the sample app and on the warehouse test projec
 
 from __future__ import annotations
 
+import inspect
 import os
 import re
 
@@ -70,6 +71,7 @@ def test_a_class_based_views_template_queries_carry_the_template_line_and_the_vi
         "sample_app.blog.views.PostDetailView",
     )
     assert view.file == views.__file__
+    assert view.lineno == inspect.getsourcelines(views.PostDetailView)[1]
     # A TemplateResponse renders after the view returns: no frame of the user's is on the stack
     # but the test's own line, which is not where the query came from.
     assert users[0].rendered_from == users[0].template

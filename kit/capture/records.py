@@ -43,7 +43,8 @@ class ViewRef:
     """The view a request resolved to, as plain strings: ``sample_app.blog.views.post_list``.
 
     kind: "function" (lineno is its `def` line), "class" (a class-based view, DRF's included;
-    the analysis finds its `queryset =` or `get_queryset()` in file by name) or "admin" (a
+    lineno is its `class` line, and the analysis finds its `queryset =` or `get_queryset()` in
+    file by name) or "admin" (a
     ModelAdmin's view: name is the ModelAdmin, model its model, and loads the relations its
     changelist select_related()s today, each step as (lookup, model): Django's own choice from
     list_select_related and list_display, ``(("author", "auth.User"), ...)``).

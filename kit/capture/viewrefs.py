@@ -49,6 +49,14 @@ def _module_file(obj: Any) -> str | None:
     return getattr(sys.modules.get(obj.__module__), "__file__", None)
 
 
+def _class_line(cls: type) -> int | None:
+    """The line of a class's `class` statement (its source read once, as the view is cached)."""
+    try:
+        return inspect.getsourcelines(cls)[1]
+    except (OSError, TypeError):
+        return None  # no source: a class made at run time, a .pyc alone
+
+
 def _read(callback: Any) -> ViewRef | None:
     if callback is None:
         return None
@@ -59,12 +67,18 @@ def _read(callback: Any) -> ViewRef | None:
             name=_dotted(cls),
             kind="admin",
             file=_module_file(cls),
+            lineno=_class_line(cls),
             model=model_admin.model._meta.label,
             loads=changelist_loads(model_admin),
         )
     view_class = getattr(callback, "view_class", None) or getattr(callback, "cls", None)
     if isinstance(view_class, type):
-        return ViewRef(name=_dotted(view_class), kind="class", file=_module_file(view_class))
+        return ViewRef(
+            name=_dotted(view_class),
+            kind="class",
+            file=_module_file(view_class),
+            lineno=_class_line(view_class),
+        )
     function = inspect.unwrap(callback)
     code = getattr(function, "__code__", None)
     if code is None:
