@@ -36,15 +36,41 @@ def django_db_setup(django_db_setup: None, django_db_blocker: pytest.FixtureRequ
         seed("small", progress=None)
 
 
+def cache_classes_with_hooks() -> list[str]:
+    """ "Class.method" for every cache backend class that carries a kit hook in its own dict."""
+    from django.core.cache.backends.base import BaseCache
+
+    from kit.capture import HOOK_MARK
+
+    found, pending, seen = [], [BaseCache], set()
+    while pending:
+        cls = pending.pop()
+        if cls in seen:
+            continue
+        seen.add(cls)
+        pending.extend(cls.__subclasses__())
+        found += [
+            f"{cls.__qualname__}.{name}"
+            for name, value in vars(cls).items()
+            if getattr(value, HOOK_MARK, False)
+        ]
+    return found
+
+
 @pytest.fixture(autouse=True)
 def no_hooks_left_behind() -> Iterator[None]:
-    """After every test: no execute_wrapper on any connection, no kit signal receiver."""
+    """After every test: no execute_wrapper on any connection, no kit signal receiver, no hook on
+    any cache backend class (every subclass of BaseCache imported so far is looked at)."""
     yield
     for connection in connections.all(initialized_only=True):
         assert connection.execute_wrappers == [], f"wrappers left on {connection.alias!r}"
     for signal in (connection_created, request_started, request_finished):
         kit_receivers = [r for r in signal.receivers if "kit-capture" in str(r[0])]
         assert kit_receivers == [], f"kit's receiver left connected to {signal}"
+    assert cache_classes_with_hooks() == [], "kit's cache hooks left on backend classes"
+    from kit.capture import hooked_classes
+
+    assert hooked_classes() == [], "kit's cache hook registry still holds classes"
 
 
 @pytest.fixture(scope="session")

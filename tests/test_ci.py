@@ -123,3 +123,10 @@ def test_a_test_marked_for_this_django_that_skips_otherwise_fails_in_ci(tmp_path
     test = marked_test(">=1.0", "pytest.skip('no server on 5432')")
     result = run_a_skipping_test(tmp_path, require=True, test=test)
     assert result.returncode == 1 and "allows no skip: Skipped: no server on 5432" in result.stdout
+
+
+def test_ci_has_the_redis_client_on_every_run():
+    # The cache capture's tests run against the Redis server in every run (tests/caches.py).
+    extras = dict(re.findall(r"^export (EXTRAS\w*)=(\S+)", CI, re.M))
+    assert all("redis" in value.split(",") for value in extras.values()), extras
+    assert "redis-server --daemonize yes" in CI

@@ -20,8 +20,10 @@ _RANK = {severity: rank for rank, severity in enumerate(SEVERITIES)}
 class Finding:
     """Something the profiled code should change, with the queries behind it.
 
-    kind: "n_plus_one", "duplicate", "similar", "bool", "len", "repr" or "aggregates";
-    suggestion: code to paste, when there is one; line: the cell line it is about.
+    kind: "n_plus_one", "duplicate", "similar", "bool", "len", "repr" or "aggregates", or about
+    the cache: "cache_miss", "cache_miss_query", "cache_unread", "cache_key_varies",
+    "cache_stale"; suggestion: code to paste, when there is one; line: the cell line it is about;
+    record_ids are queries (Profile.queries), cache_call_ids cache calls (Profile.cache_calls).
     """
 
     kind: str
@@ -31,6 +33,7 @@ class Finding:
     suggestion: str | None = None
     line: int | None = None
     notes: tuple[str, ...] = field(default=())
+    cache_call_ids: tuple[int, ...] = field(default=())
 
     def __post_init__(self) -> None:
         if self.severity not in _RANK:
@@ -38,10 +41,16 @@ class Finding:
 
 
 def sort_findings(findings: Iterable[Finding]) -> list[Finding]:
-    """Worst first: by severity, then by how many queries are involved, then by position."""
+    """Worst first: by severity, then by how many queries (and cache calls) are involved, then
+    by position."""
     return sorted(
         findings,
-        key=lambda f: (_RANK[f.severity], -len(f.record_ids), min(f.record_ids, default=0)),
+        key=lambda f: (
+            _RANK[f.severity],
+            -len(f.record_ids) - len(f.cache_call_ids),
+            min(f.record_ids, default=0),
+            min(f.cache_call_ids, default=0),
+        ),
     )
 
 

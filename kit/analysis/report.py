@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 from kit.analysis.admin_fixes import admin_findings, full_count_findings
 from kit.analysis.aggregates import find_separate_aggregates
+from kit.analysis.cache_findings import find_cache_findings
 from kit.analysis.findings import Finding, Places, sort_findings
 from kit.analysis.fingerprint import sql_shape
 from kit.analysis.fixes import QuerysetFix, class_name, plan_fixes
@@ -23,6 +24,7 @@ from kit.analysis.groups import (
 from kit.analysis.lazy import find_lazy_evaluations
 from kit.analysis.relation_words import describe_relation, relation_parts
 from kit.analysis.view_fixes import FileText, view_fix_findings
+from kit.capture.cache_records import CacheRecord
 from kit.capture.records import QueryRecord
 
 __all__ = ["Analysis", "analyze", "describe_relation"]
@@ -53,8 +55,10 @@ def analyze(
     cell_filename: str | None = None,
     source_text: Callable[[QueryRecord], str | None] | None = None,
     file_text: FileText | None = None,
+    cache_calls: Sequence[CacheRecord] = (),
 ) -> Analysis:
-    """Group the records, trace every N+1 to its root queryset and write what to change.
+    """Group the records, trace every N+1 to its root queryset and write what to change; with
+    the block's cache calls, the cache's findings too.
 
     file_text reads a whole source file: a view's, to place a template's or serializer's fix
     in its queryset, a ModelAdmin's.
@@ -95,6 +99,7 @@ def analyze(
     findings += _similar_findings(similar, in_n_plus_one, threshold, by_id, places)
     findings += find_lazy_evaluations(records, places)
     findings += find_separate_aggregates(records, places, in_n_plus_one)
+    findings += find_cache_findings(cache_calls, records, cell_filename)
     return Analysis(
         tuple(sort_findings(findings)),
         tuple(groups),

@@ -5,35 +5,20 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import ExitStack, contextmanager
 
-from django.apps import apps
 from django.conf import settings
 from django.core.signals import request_finished, request_started
 from django.db import connections
 from django.db.backends.signals import connection_created
 
+from kit.capture.aliases import choose_aliases, require_django
 from kit.capture.codes import configure as configure_code
 from kit.capture.recorder import DEFAULT_RECORD_CAP, QueryRecorder
-from kit.errors import DjangoSetupError, UnknownAliasError
 
 
 def resolve_aliases(using: str | Sequence[str] | None) -> tuple[str, ...]:
     """The database aliases to capture: all configured ones, or the ones named (checked)."""
-    if not apps.ready:
-        raise DjangoSetupError(
-            "Django is not set up: call kit.setup('yourproject.settings') or django.setup() "
-            "before profiling."
-        )
-    configured = tuple(connections)
-    if using is None:
-        return configured
-    names = (using,) if isinstance(using, str) else tuple(using)
-    for name in names:
-        if name not in configured:
-            raise UnknownAliasError(
-                f"Unknown database alias {name!r}: settings.DATABASES defines "
-                f"{', '.join(map(repr, configured))}; use one of those."
-            )
-    return names
+    require_django()
+    return choose_aliases(using, tuple(connections), "DATABASES", "database")
 
 
 @contextmanager

@@ -168,6 +168,28 @@ def _look_out(
     return places
 
 
+def origin_fields(
+    code: CodeType | None,
+    lasti: int,
+    line: int | None,
+    entry: CodeType | None,
+    lines: dict[tuple[int, int], int | None],
+) -> tuple[str | None, int | None, int | None, str | None]:
+    """(source_file, source_lineno, cell line, entry's qualified name) from find_origin()'s first
+    four values; `lines` remembers line_at() per (code, offset) for the records of one build
+    (the rows keep their code objects alive)."""
+    if code is None:
+        return None, None, line, None if entry is None else entry.co_qualname
+    key = (id(code), lasti)
+    lineno = lines[key] = lines[key] if key in lines else line_at(code, lasti)
+    return (
+        code.co_filename,
+        lineno,
+        lineno if line == USER_LINE else line,
+        None if entry is None else entry.co_qualname,
+    )
+
+
 def line_at(code: CodeType, lasti: int) -> int | None:
     """frame.f_lineno of a frame running code, stopped at instruction offset lasti (f_lasti)."""
     # What CPython does (PyCode_Addr2Line on the offset), from the code's line table.

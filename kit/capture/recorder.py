@@ -11,6 +11,7 @@ from time import perf_counter
 from typing import Any
 
 from kit.capture.frames import find_origin
+from kit.capture.lazy import built_once
 from kit.capture.records import FingerprintCounter, QueryRecord
 from kit.capture.rows import DURATION, INLINE, RawRow, build_records
 
@@ -167,14 +168,7 @@ class QueryRecorder:
     def frozen_records(self) -> Callable[[], list[QueryRecord]]:
         """The records as they are now, built only when first asked for (cheap to call)."""
         rows = list(self.rows)
-        built: list[list[QueryRecord]] = []
-
-        def get() -> list[QueryRecord]:
-            if not built:
-                built.append(self._build(rows))
-            return built[0]
-
-        return get
+        return built_once(lambda: self._build(rows))
 
     def _build(self, rows: list[RawRow]) -> list[QueryRecord]:
         return build_records(rows, self.started_at)

@@ -38,16 +38,44 @@ class Relation:
         return f"{self.model}.{self.field}"
 
 
+class Timed:
+    """What a query record and a cache record share: the call's source line and its end."""
+
+    __slots__ = ()
+    source_file: str | None
+    source_lineno: int | None
+    start_ms: float
+    duration_ms: float
+
+    @property
+    def source(self) -> str | None:
+        """Where the call came from, "file:line": the first frame outside Django and the kit."""
+        if self.source_file is None:
+            return None
+        return f"{self.source_file}:{self.source_lineno}"
+
+    @property
+    def end_ms(self) -> float:
+        """When the call finished, in ms from the start of the capture."""
+        return self.start_ms + self.duration_ms
+
+    @property
+    def rendered_from(self) -> str | None:
+        """Where Django rendered the call from (a template line...); None unless a record
+        says (QueryRecord does)."""
+        return None
+
+
 @dataclass(frozen=True, slots=True)
 class ViewRef:
     """The view a request resolved to, as plain strings: ``sample_app.blog.views.post_list``.
 
     kind: "function" (lineno is its `def` line), "class" (a class-based view, DRF's included;
     lineno is its `class` line, and the analysis finds its `queryset =` or `get_queryset()` in
-    file by name) or "admin" (a
-    ModelAdmin's view: name is the ModelAdmin, model its model, and loads the relations its
-    changelist select_related()s today, each step as (lookup, model): Django's own choice from
-    list_select_related and list_display, ``(("author", "auth.User"), ...)``).
+    file by name) or "admin" (a ModelAdmin's view: name is the ModelAdmin, model its model,
+    and loads the relations its changelist select_related()s today, each step as (lookup,
+    model): Django's own choice from list_select_related and list_display,
+    ``(("author", "auth.User"), ...)``).
     """
 
     name: str
@@ -64,7 +92,7 @@ class ViewRef:
 
 
 @dataclass(frozen=True, slots=True)
-class QueryRecord:
+class QueryRecord(Timed):
     """One query the database ran, with where it came from and how long it took."""
 
     id: int
@@ -100,22 +128,10 @@ class QueryRecord:
     view: ViewRef | None = None
 
     @property
-    def source(self) -> str | None:
-        """Where the query came from, "file:line": the first frame outside Django and the kit."""
-        if self.source_file is None:
-            return None
-        return f"{self.source_file}:{self.source_lineno}"
-
-    @property
     def rendered_from(self) -> str | None:
         """Where in the user's project Django rendered the query from, else None: the admin
         column, else the serializer field, else the template line ("blog/post_list.html:12")."""
         return self.admin or self.serializer or self.template
-
-    @property
-    def end_ms(self) -> float:
-        """When the query finished, in ms from the start of the capture."""
-        return self.start_ms + self.duration_ms
 
 
 @dataclass(slots=True)

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from kit.capture.frames import USER_LINE, line_at
+from kit.capture.frames import origin_fields
 from kit.capture.records import QueryRecord
 from kit.capture.relations import relation_at
 from kit.capture.sites import site_at
@@ -37,11 +37,9 @@ def build_records(rows: list[RawRow], started_at: float) -> list[QueryRecord]:
     lines: dict[tuple[int, int], int | None] = {}  # the rows keep their code objects alive
     records = []
     for i, row in enumerate(rows):
-        code, lasti, line, entry = row[CODE], row[LASTI], row[LINE], row[ENTRY]
-        lineno = None
-        if code is not None:
-            key = (id(code), lasti)
-            lineno = lines[key] = lines[key] if key in lines else line_at(code, lasti)
+        source_file, lineno, line, entry = origin_fields(
+            row[CODE], row[LASTI], row[LINE], row[ENTRY], lines
+        )
         site = site_at(row[SITE])
         template, template_code, serializer, admin, view = site or _NO_SITE
         records.append(
@@ -55,10 +53,10 @@ def build_records(rows: list[RawRow], started_at: float) -> list[QueryRecord]:
                 start_ms=(row[START] - started_at) * 1000.0,
                 duration_ms=row[DURATION] * 1000.0,
                 thread=row[THREAD],
-                source_file=None if code is None else code.co_filename,
+                source_file=source_file,
                 source_lineno=lineno,
-                line=lineno if line == USER_LINE else line,
-                entry=None if entry is None else entry.co_qualname,
+                line=line,
+                entry=entry,
                 error=row[ERROR],
                 trigger=row[TRIGGER],
                 model=row[MODEL],

@@ -10,7 +10,8 @@ Every profiled response carries `Server-Timing: db;dur=<database ms>;desc="<n> q
 which browsers' developer tools show beside the request.
 
 Only this thread's queries are counted (a threaded server's other requests are not), and only
-until the view returns: a streaming response's queries, made while it is sent, are not.
+until the view returns: a streaming response's queries, made while it is sent, are not. Cache
+calls are not recorded here (kit.profile() and manage.py orm_profile record them).
 """
 
 from __future__ import annotations
@@ -71,7 +72,9 @@ class QueryProfileMiddleware:
     def __call__(self, request: HttpRequest) -> HttpResponseBase:
         if self.sample_rate < 1.0 and self._random.random() >= self.sample_rate:
             return self.get_response(request)
-        with profile(in_request=True, this_thread_only=True) as result:
+        # Queries only: cache calls are recorded from every thread (kit.capture.cache_hooks),
+        # which on a threaded server are the other requests' too.
+        with profile(cache=False, in_request=True, this_thread_only=True) as result:
             response = self.get_response(request)
         _add_server_timing(response, result)
         violations = self._violations(result)

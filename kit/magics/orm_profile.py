@@ -88,6 +88,14 @@ class OrmProfile(Magics):
         metavar="ALIAS",
         help="Profile only this database alias (repeat for several). Default: all of them.",
     )
+    @argument(
+        "--cache",
+        action="append",
+        metavar="ALIAS",
+        help="Record the cache calls of this cache alias only (repeat for several). Default: "
+        "every alias in settings.CACHES.",
+    )
+    @argument("--no-cache", action="store_true", help="Leave cache calls out of the profile.")
     @argument("--rows", type=int, help="Queries to list in the table (default: max_rows).")
     @argument(
         "--threshold",
@@ -116,7 +124,8 @@ class OrmProfile(Magics):
     @argument("--no-n-plus-one", action="store_true", help="Fail the cell on any N+1 group.")
     @cell_magic
     def orm_profile(self, line: str, cell: str) -> None:
-        """Run the cell and show every SQL query it sent: count, time and the line behind it.
+        """Run the cell and show every SQL query it sent: count, time and the line behind it,
+        and every cache call it made (hits, misses, the key patterns).
 
         Findings come first, worst first: N+1 groups with the queryset change that removes
         them, querysets loaded only to test or count them, repeated queries.
@@ -131,6 +140,8 @@ class OrmProfile(Magics):
             args.name.isidentifier() and not keyword.iskeyword(args.name)
         ):
             raise UsageError(f"-o/--name needs a Python variable name, not {args.name!r}.")
+        if args.no_cache and args.cache:
+            raise UsageError("--cache and --no-cache exclude each other: use one of them.")
         if args.rows is not None and args.rows < 0:
             raise UsageError(f"--rows needs a number of 0 or more, not {args.rows}.")
         if args.threshold is not None:
@@ -168,6 +179,7 @@ class OrmProfile(Magics):
                 cell_filename=filename,
                 explain=args.explain,
                 explain_options=explain_options(self),
+                cache=False if args.no_cache else args.cache,
             ) as result:
                 self._execute(body, last, filename, result)
         except KitUsageError as exc:

@@ -3,13 +3,21 @@
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from datetime import UTC, datetime
 from time import perf_counter
 
+from kit.analysis.cache_keys import keys_pattern
 from kit.analysis.fingerprint import fingerprint
 from kit.analysis.groups import DEFAULT_THRESHOLD, check_threshold
-from kit.capture import DEFAULT_RECORD_CAP, QueryRecorder, capture_queries
+from kit.capture import (
+    DEFAULT_RECORD_CAP,
+    CacheRecorder,
+    QueryRecorder,
+    capture_cache_calls,
+    capture_queries,
+    resolve_cache_aliases,
+)
 from kit.explain import MODES, ExplainOptions, explain_records
 from kit.profiles.profile import Profile
 
@@ -26,11 +34,14 @@ def profile(
     threshold: int = DEFAULT_THRESHOLD,
     explain: str | None = None,
     explain_options: ExplainOptions | None = None,
+    cache: bool | str | Sequence[str] | None = None,
     in_request: bool = False,
     this_thread_only: bool = False,
 ) -> Iterator[Profile]:
     """Profile every query of the block, on every alias (or those in `using`); yields the Profile.
 
+    Cache calls are recorded too, on every cache alias (None), those named in `cache`, or none
+    (False): p.cache_calls.
     Past `cap` full records, queries are only counted per fingerprint, so memory stays bounded.
     `threshold`: how many queries of one shape from one line make an N+1 group (2 or more).
     With `explain` ("plain", "analyze", "whatif") each query shape is explained after: p.plans.
@@ -40,14 +51,29 @@ def profile(
     check_threshold(threshold)
     if explain is not None and explain not in MODES:
         raise ValueError(f"explain must be one of {', '.join(MODES)}, not {explain!r}.")
-    with capture_queries(
-        using,
-        cap=cap,
-        fingerprint=fingerprint,
-        cell_filename=cell_filename,
-        in_request=in_request,
-        this_thread_only=this_thread_only,
-    ) as recorder:
+    cache_aliases = resolve_cache_aliases(cache)
+    with ExitStack() as stack:
+        recorder = stack.enter_context(
+            capture_queries(
+                using,
+                cap=cap,
+                fingerprint=fingerprint,
+                cell_filename=cell_filename,
+                in_request=in_request,
+                this_thread_only=this_thread_only,
+            )
+        )
+        cache_recorder = None
+        if cache_aliases:
+            cache_recorder = stack.enter_context(
+                capture_cache_calls(
+                    cache_aliases,
+                    cap=cap,
+                    key_pattern=keys_pattern,
+                    cell_filename=cell_filename,
+                    started_at=recorder.started_at,
+                )
+            )
         result = Profile(
             started_at=datetime.now(UTC),
             name=name,
@@ -56,6 +82,7 @@ def profile(
             max_rows=max_rows,
             threshold=threshold,
             _source=recorder,
+            _cache_source=cache_recorder,
         )
         error = None
         start = perf_counter()
@@ -81,12 +108,15 @@ def _explain(result: Profile, mode: str, options: ExplainOptions | None) -> None
 @contextmanager
 def attributed_to_line(result: Profile, line: int) -> Iterator[None]:
     """Attribute queries whose cell frame is not on the stack (display hooks) to `line`."""
-    recorder = result._source
-    if not isinstance(recorder, QueryRecorder):
-        yield
-        return
-    recorder.fallback_line = line
+    recorders = [
+        r
+        for r in (result._source, result._cache_source)
+        if isinstance(r, QueryRecorder | CacheRecorder)
+    ]
+    for recorder in recorders:
+        recorder.fallback_line = line
     try:
         yield
     finally:
-        recorder.fallback_line = None
+        for recorder in recorders:
+            recorder.fallback_line = None

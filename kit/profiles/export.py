@@ -1,8 +1,9 @@
 """Save a profile as versioned JSON (`p.save(path)`); kit.profiles.load reads it back.
 
 Everything a profile shows is saved: each record (with its trigger, model and relation), the
-counters past the record cap, the threshold its findings used, and its EXPLAIN plans, so a
-loaded profile renders, compares and budgets exactly like the one that was saved.
+counters past the record cap, the threshold its findings used, its EXPLAIN plans and its cache
+calls, so a loaded profile renders, compares and budgets exactly like the one that was saved.
+The cache calls were added within version 1: a file without them loads with none.
 """
 
 from __future__ import annotations
@@ -37,6 +38,9 @@ def profile_to_dict(profile: Profile) -> dict[str, Any]:
         "overflow": dump(profile.overflow),
         "plans": dump(profile.plans),
         "explain_errors": dump(profile.explain_errors),
+        "cache_call_count": profile.cache_call_count,
+        "cache_calls": dump(profile.cache_calls),
+        "cache_overflow": dump(profile.cache_overflow),
     }
 
 

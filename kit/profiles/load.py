@@ -7,6 +7,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+from kit.capture.cache_records import CacheCounter, CacheRecord
 from kit.capture.records import FingerprintCounter, QueryRecord
 from kit.errors import ProfileFormatError
 from kit.explain.plan import ExplainError, Plan
@@ -32,6 +33,9 @@ def profile_from_dict(data: dict[str, Any]) -> Profile:
             query_count=data["query_count"],
             db_time_ms=data["db_time_ms"],
             counters=[load_as(c, FingerprintCounter) for c in data["overflow"]],
+            cache_calls=[load_as(c, CacheRecord) for c in data.get("cache_calls", [])],
+            cache_call_count=data.get("cache_call_count"),
+            cache_counters=[load_as(c, CacheCounter) for c in data.get("cache_overflow", [])],
             **{name: data[name] for name in FIELDS},
         )
         profile.plans = [load_as(p, Plan) for p in data["plans"]]

@@ -7,37 +7,24 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING, Any
 
+from kit.analysis.cache_stats import CacheKeyStats, CacheTotals, cache_key_stats, cache_totals
 from kit.analysis.findings import Finding
 from kit.analysis.fixes import QuerysetFix
 from kit.analysis.groups import DEFAULT_THRESHOLD, DuplicateGroup, NPlusOneGroup, SimilarGroup
 from kit.analysis.report import Analysis, analyze
 from kit.analysis.stats import QueryStats, stats_by_fingerprint, stats_by_table
+from kit.capture.cache_records import CacheCounter, CacheRecord
 from kit.capture.records import FingerprintCounter, QueryRecord
 from kit.explain.plan import ExplainError, Plan
 from kit.profiles.export import save_profile
+from kit.profiles.sources import CacheSource, RecordSource
 from kit.profiles.views import views
 
 if TYPE_CHECKING:
     import pandas as pd
     import plotly.graph_objects as go
-
-
-class RecordSource(Protocol):
-    """Anything that can report captured queries while they are still coming in."""
-
-    @property
-    def query_count(self) -> int: ...
-
-    @property
-    def db_time_ms(self) -> float: ...
-
-    counters: dict[tuple[str, str], FingerprintCounter]
-
-    def records(self) -> list[QueryRecord]: ...
-
-    def frozen_records(self) -> Callable[[], list[QueryRecord]]: ...
 
 
 @dataclass
@@ -65,6 +52,13 @@ class Profile:
     # Filled after the block when EXPLAIN was asked for (kit.profile(explain=...), --explain).
     plans: list[Plan] = field(default_factory=list, repr=False)
     explain_errors: list[ExplainError] = field(default_factory=list, repr=False)
+    # The cache calls (kit.profile(cache=...), %%orm_profile --cache / --no-cache).
+    _cache_source: CacheSource | None = field(default=None, repr=False, compare=False)
+    _frozen_cache_calls: Callable[[], list[CacheRecord]] | None = field(
+        default=None, repr=False, compare=False
+    )
+    _cache_call_count: int = 0
+    _cache_counters: list[CacheCounter] = field(default_factory=list, repr=False)
 
     @classmethod
     def of_records(
@@ -76,13 +70,21 @@ class Profile:
         query_count: int | None = None,
         db_time_ms: float | None = None,
         counters: list[FingerprintCounter] | None = None,
+        cache_calls: list[CacheRecord] | None = None,
+        cache_call_count: int | None = None,
+        cache_counters: list[CacheCounter] | None = None,
         **fields: Any,
     ) -> Profile:
         """A finished profile of records made elsewhere: a saved file, a test, a benchmark.
 
-        query_count and db_time_ms default to the records' own (no counters past a cap).
+        query_count and db_time_ms default to the records' own (no counters past a cap), and
+        cache_call_count to the number of cache_calls.
         """
         profile = cls(started_at=started_at, **fields)
+        calls = list(cache_calls or [])
+        profile._frozen_cache_calls = lambda: calls
+        profile._cache_call_count = len(calls) if cache_call_count is None else cache_call_count
+        profile._cache_counters = list(cache_counters or [])
         profile._frozen_queries = lambda: records
         profile._query_count = len(records) if query_count is None else query_count
         profile._db_time_ms = (
@@ -101,7 +103,12 @@ class Profile:
             self._query_count = source.query_count
             self._db_time_ms = source.db_time_ms
             self._counters = sorted(source.counters.values(), key=lambda c: -c.total_ms)
-        self._source = None
+        cache = self._cache_source
+        if cache is not None:
+            self._frozen_cache_calls = cache.frozen_records()
+            self._cache_call_count = cache.call_count
+            self._cache_counters = sorted(cache.counters.values(), key=lambda c: -c.total_ms)
+        self._source = self._cache_source = None
         self._wall_time_ms = wall_time_ms
         self.error = error
 
@@ -145,6 +152,37 @@ class Profile:
         return self._counters
 
     @property
+    def cache_calls(self) -> list[CacheRecord]:
+        """Every fully recorded cache call, in the order they returned (see cache_overflow)."""
+        if self._cache_source is not None:
+            return self._cache_source.records()
+        return self._frozen_cache_calls() if self._frozen_cache_calls else []
+
+    @property
+    def cache_call_count(self) -> int:
+        """How many cache calls the block made, exactly, including those past the record cap."""
+        if self._cache_source is not None:
+            return self._cache_source.call_count
+        return self._cache_call_count
+
+    @property
+    def cache_overflow(self) -> list[CacheCounter]:
+        """Per (alias, operation, key pattern) counters for cache calls past the record cap."""
+        if self._cache_source is not None:
+            return sorted(self._cache_source.counters.values(), key=lambda c: -c.total_ms)
+        return self._cache_counters
+
+    @property
+    def cache_totals(self) -> CacheTotals:
+        """Cache calls, keys found (hits) and not found (misses), and their time in ms."""
+        return cache_totals(self.cache_calls, self.cache_overflow)
+
+    @property
+    def by_cache_pattern(self) -> list[CacheKeyStats]:
+        """Calls, hits, misses and ms per (alias, key pattern), most time first."""
+        return cache_key_stats(self.cache_calls, self.cache_overflow)
+
+    @property
     def vendors(self) -> list[str]:
         """The database vendors the queries went to, in first-seen order."""
         return list(dict.fromkeys(q.vendor for q in self.queries))
@@ -181,6 +219,7 @@ class Profile:
             cell_filename=self.cell_filename,
             source_text=self.source_text,
             file_text=self.file_text,
+            cache_calls=self.cache_calls,
         )
         if self.finished:
             self._analysis = (self.threshold, result)
@@ -222,8 +261,13 @@ class Profile:
         return stats_by_table(self.queries, self.overflow)
 
     def to_dataframe(self) -> pd.DataFrame:
-        """The queries as a pandas DataFrame, one row per recorded query, for exploration."""
+        """The queries as a pandas DataFrame, one row per recorded query, for exploration (the
+        cache calls: cache_dataframe())."""
         return views().queries_dataframe(self)
+
+    def cache_dataframe(self) -> pd.DataFrame:
+        """The cache calls as a pandas DataFrame, one row per recorded call."""
+        return views().cache_dataframe(self)
 
     def plan_figure(self, static_image: bool = True) -> Any:
         """The plans as a plotly figure with a menu to switch plans (a PlanFigure), or None."""
@@ -262,11 +306,14 @@ class Profile:
         if self._source is not None:
             raise TypeError("A profile can be copied or pickled only after its block ends.")
         state = self.__dict__.copy()
-        state["_frozen_queries"] = None
+        state["_frozen_queries"] = state["_frozen_cache_calls"] = None
         state["_stored_queries"] = self.queries
+        state["_stored_cache_calls"] = self.cache_calls
         return state
 
     def __setstate__(self, state: dict[str, Any]) -> None:
         queries = state.pop("_stored_queries")
+        calls = state.pop("_stored_cache_calls", [])
         self.__dict__.update(state)
         self._frozen_queries = lambda: queries
+        self._frozen_cache_calls = lambda: calls

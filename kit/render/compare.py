@@ -1,4 +1,5 @@
-"""Two profiles side by side: queries, database time, wall time, duplicates, N+1 groups."""
+"""Two profiles side by side: queries, database time, wall time, duplicates, N+1 groups, and
+the cache's calls, hits and misses when either made cache calls."""
 
 from __future__ import annotations
 
@@ -21,13 +22,19 @@ CHART_LIMIT = 300.0
 
 @dataclass(frozen=True)
 class Metric:
-    """One compared number, in a unit where less is better."""
+    """One compared number; less is better unless higher_is_better (cache hits)."""
 
     name: str
     before: float
     after: float
     unit: str = ""
     digits: int = 0
+    higher_is_better: bool = False
+
+    @property
+    def improved(self) -> bool:
+        """True when the number moved the better way."""
+        return self.delta > 0 if self.higher_is_better else self.delta < 0
 
     def format(self, value: float) -> str:
         """The value with thousands separators and its unit."""
@@ -77,6 +84,13 @@ class Comparison:
             Metric("duplicate queries", duplicate_count(b), duplicate_count(a)),
             Metric("N+1 groups", _groups(b), _groups(a)),
         ]
+        if b.cache_call_count or a.cache_call_count:
+            before, after = b.cache_totals, a.cache_totals
+            self.metrics += [
+                Metric("cache calls", before.calls, after.calls),
+                Metric("cache hits", before.hits, after.hits, higher_is_better=True),
+                Metric("cache misses", before.misses, after.misses),
+            ]
 
     @property
     def names(self) -> tuple[str, str]:
@@ -125,7 +139,7 @@ class Comparison:
             percent = m.change_percent
             value = CHART_LIMIT if percent is None else max(-100.0, min(percent, CHART_LIMIT))
             values.append(round(value, 2))
-            colors.append(SAME if m.delta == 0 else BETTER if m.delta < 0 else WORSE)
+            colors.append(SAME if m.delta == 0 else BETTER if m.improved else WORSE)
             labels.append(f"{m.format(m.before)} → {m.format(m.after)}  ({m.change})")
         before, after = self.names
         fig = go.Figure(
@@ -144,7 +158,7 @@ class Comparison:
             template="plotly_white",
             title={"text": f"{before} → {after}: change in % of {before}"},
             width=960,
-            height=320,
+            height=170 + 30 * len(self.metrics),
             margin={"l": 10, "r": 40, "t": 60, "b": 40},
             xaxis={"range": [-130, CHART_LIMIT + 30], "ticksuffix": "%", "zeroline": True},
             yaxis={"autorange": "reversed", "automargin": True},

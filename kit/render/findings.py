@@ -19,6 +19,11 @@ KIND_LABELS = {
     "count": "count()",
     "repr": "display",
     "aggregates": "aggregates",
+    "cache_miss": "cache miss",
+    "cache_miss_query": "cache miss, then queries",
+    "cache_unread": "cache set, not read",
+    "cache_key_varies": "cache key varies",
+    "cache_stale": "stale cache",
 }
 
 

@@ -1,10 +1,12 @@
-"""The profile's queries as a pandas DataFrame (pandas is imported only when asked for)."""
+"""The profile's queries and cache calls as pandas DataFrames (pandas imported when asked for)."""
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from kit.analysis.cache_keys import keys_pattern
 from kit.analysis.fingerprint import sql_shape
+from kit.capture.cache_records import CacheRecord
 from kit.capture.records import QueryRecord
 
 if TYPE_CHECKING:
@@ -89,4 +91,67 @@ def _row(record: QueryRecord, n_plus_one: int | None, duplicate: int | None) -> 
         record.serializer,
         record.admin,
         record.view.name if record.view else None,
+    )
+
+
+CACHE_COLUMNS = (
+    "start_ms",
+    "duration_ms",
+    "alias",
+    "backend",
+    "op",
+    "pattern",
+    "keys",
+    "versioned_keys",
+    "hit",
+    "hits",
+    "misses",
+    "line",
+    "source",
+    "entry",
+    "thread",
+    "fragment",
+    "view",
+    "request",
+    "request_number",
+    "vary_on",
+    "error",
+)
+
+
+def cache_dataframe(profile: Profile) -> pd.DataFrame:
+    """One row per recorded cache call, indexed by its number (from 1); hit is per key (a
+    tuple) for reads and empty otherwise, hits and misses count the keys."""
+    import pandas as pd
+
+    calls = profile.cache_calls
+    index = pd.Index([call.id + 1 for call in calls], name="call")
+    frame = pd.DataFrame([_cache_row(c) for c in calls], columns=list(CACHE_COLUMNS), index=index)
+    return frame.astype({"line": "Int64", "request_number": "Int64"})
+
+
+def _cache_row(call: CacheRecord) -> tuple[Any, ...]:
+    """One DataFrame row, in CACHE_COLUMNS order."""
+    return (
+        call.start_ms,
+        call.duration_ms,
+        call.alias,
+        call.backend,
+        call.op,
+        keys_pattern(call.keys),
+        call.keys,
+        call.versioned_keys,
+        call.hit,
+        call.hits,
+        call.misses,
+        call.line,
+        call.source,
+        call.entry,
+        call.thread,
+        call.fragment,
+        call.view,
+        call.request,
+        call.request_number,
+        call.vary_on,
+        call.error,
     )

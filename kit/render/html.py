@@ -5,6 +5,7 @@ from __future__ import annotations
 from html import escape
 
 from kit.profiles.profile import Profile
+from kit.render.cache_tables import cache_section_html
 from kit.render.findings import finding_items
 from kit.render.plans import plans_html
 from kit.render.rows import QueryRow, footer_line, query_rows, summary_line
@@ -75,6 +76,8 @@ def render_html(profile: Profile) -> str:
     footer = footer_line(profile, len(rows))
     if footer:
         parts.append(f"<p><em>{escape(footer)}</em></p>")
+    if profile.cache_call_count:
+        parts.append(cache_section_html(profile))
     parts.append(plans_html(profile.plans, profile.explain_errors))
     return "<div>" + "".join(parts) + "</div>"
 

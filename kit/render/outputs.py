@@ -10,6 +10,7 @@ from html import escape
 from typing import TYPE_CHECKING, Any
 
 from kit.profiles.profile import Profile
+from kit.render.cache_tables import CacheOutput
 from kit.render.html import render_findings, render_table_section_html
 from kit.render.marks import n_plus_one_groups
 from kit.render.rows import footer_line, query_rows, summary_line
@@ -137,10 +138,12 @@ def profile_outputs(
         parts += comparison.outputs(static_images=options.static_images)
     has_queries = bool(profile.query_count)
     shapes = shape_stats(profile) if has_queries else []
-    if options.timeline and profile.queries:
+    if options.timeline and (profile.queries or profile.cache_calls):
         parts.append(timeline_output(profile, shapes, groups, options))
     if options.charts and has_queries:
         parts.append(breakdown_output(profile, shapes, options))
+    if options.charts and profile.cache_call_count:
+        parts.append(CacheOutput(profile))
     if options.table and has_queries:
         parts.append(QueriesOutput(profile))
     return parts + plan_outputs(profile, options)

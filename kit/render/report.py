@@ -8,6 +8,7 @@ from html import escape
 from pathlib import Path
 
 from kit.profiles.profile import Profile
+from kit.render.cache_tables import CALL_HEADER, cache_call_rows, pattern_rows
 from kit.render.html import render_findings, render_queries_table
 from kit.render.rows import footer_line, query_rows, summary_line
 from kit.render.shapes import ShapeStats, shape_stats
@@ -57,6 +58,21 @@ def _figures(profile: Profile, shapes: list[ShapeStats], static_images: bool) ->
     return html
 
 
+def _cache_sections(profile: Profile, redact: bool) -> list[str]:
+    """The cache calls by key pattern, then the calls themselves (the first REPORT_ROWS)."""
+    header, rows = pattern_rows(profile, top=len(profile.by_cache_pattern))
+    calls = cache_call_rows(profile, REPORT_ROWS, redact=redact)
+    parts = ["<h2>By cache key pattern</h2>", _table(header, rows), "<h2>Cache calls</h2>"]
+    parts.append(_table(CALL_HEADER, calls))
+    if profile.cache_call_count > len(calls):
+        name = profile.name or "p"
+        parts.append(
+            f"<p><em>Showing {len(calls):,} of {profile.cache_call_count:,} cache calls; the "
+            f"recorded ones are in {escape(name)}.cache_calls.</em></p>"
+        )
+    return parts
+
+
 def render_report(
     profile: Profile, *, redact_params: bool = False, static_images: bool = True
 ) -> str:
@@ -78,10 +94,12 @@ def render_report(
     parts.append(render_findings(profile))
     if profile.cell:
         parts.append(f"<h2>Code</h2><pre>{escape(profile.cell)}</pre>")
-    if profile.queries:
+    if profile.queries or profile.cache_calls:
         parts += ["<h2>Timeline</h2>", _figures(profile, shapes, static_images)]
     parts += ["<h2>By query shape</h2>", _table(SHAPE_HEADER, by_shape)]
     parts += ["<h2>By table</h2>", _table(TABLE_HEADER, by_table)]
+    if profile.cache_call_count:
+        parts += _cache_sections(profile, redact_params)
     parts.append("<h2>Queries</h2>")
     if redact_params:
         parts.append("<p><em>Query parameters are redacted.</em></p>")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from kit.profiles.profile import Profile
+from kit.render.cache_tables import cache_section_markdown, cache_section_text
 from kit.render.findings import finding_items
 from kit.render.plans import plans_text
 from kit.render.rows import QueryRow, footer_line, query_rows, summary_line
@@ -49,6 +50,8 @@ def render_text(profile: Profile) -> str:
     footer = footer_line(profile, len(rows))
     if footer:
         lines.append(footer)
+    if profile.cache_call_count:
+        lines += ["", cache_section_text(profile)]
     plans = plans_text(profile.plans, profile.explain_errors)
     if plans:
         lines += ["", plans]
@@ -103,6 +106,8 @@ def render_markdown(profile: Profile) -> str:
     footer = footer_line(profile, len(rows))
     if footer:
         out += ["", f"_{_md(footer)}_"]
+    if profile.cache_call_count:
+        out += ["", cache_section_markdown(profile)]
     plans = plans_text(profile.plans, profile.explain_errors)
     if plans:
         out += ["", "```text", plans, "```"]

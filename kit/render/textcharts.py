@@ -7,6 +7,7 @@ from collections import Counter
 import numpy as np
 
 from kit.profiles.profile import Profile
+from kit.render.cache_timeline import cache_lane_labels, cache_timeline_text
 from kit.render.charts import TOP, top_shapes
 from kit.render.shapes import ShapeStats, shape_summary, table_stats
 from kit.render.timeline import axis_end_ms, timeline_lanes
@@ -33,9 +34,13 @@ def timeline_text(profile: Profile, shapes: list[ShapeStats], groups: dict[int, 
     end_ms = axis_end_ms(profile)
     lanes = timeline_lanes(shapes)
     by_id = {q.id: q for q in profile.queries}
-    width = max((len(lane.label) for lane in lanes), default=0)
+    cache_labels = cache_lane_labels(profile)
+    width = max(
+        (len(label) for label in [*(lane.label for lane in lanes), *cache_labels]), default=0
+    )
+    calls = f", {profile.cache_call_count:,} cache calls" if profile.cache_call_count else ""
     lines = [
-        f"Timeline: {profile.query_count:,} queries in {end_ms:,.1f} ms, wall clock "
+        f"Timeline: {profile.query_count:,} queries{calls} in {end_ms:,.1f} ms, wall clock "
         f"(one row per query shape; {LEVELS[-1]} = the database busy all the slice)"
     ]
     for lane in lanes:
@@ -48,6 +53,7 @@ def timeline_text(profile: Profile, shapes: list[ShapeStats], groups: dict[int, 
             f"{lane.label:<{width}} |{_strip(starts, durations, end_ms)}| "
             f"{count:>7,} {total:>10,.1f} ms"
         )
+    lines += cache_timeline_text(profile, end_ms, width, _strip)
     axis = f"0 ms{f'{end_ms:,.1f} ms':>{STRIP - 2}}"
     lines.append(f"{'':<{width}}  {axis}")
     sizes = Counter(groups.values())
@@ -73,6 +79,8 @@ def _shape_rows(shapes: list[ShapeStats]) -> list[tuple[str, ...]]:
     ]
 
 
+# Columns of text (left-aligned in markdown); the others hold numbers.
+TEXT_COLUMNS = frozenset({"shape", "table", "SQL", "key pattern", "operations", "alias"})
 SHAPE_HEADER = ("shape", "queries", "ms", "mean ms", "max ms", "cell lines", "SQL")
 TABLE_HEADER = ("table", "queries", "ms")
 
@@ -87,10 +95,11 @@ def breakdown_tables(
     return _shape_rows(top_shapes(shapes, top)), tables
 
 
-def _fixed(header: tuple[str, ...], rows: list[tuple[str, ...]]) -> list[str]:
+def fixed_table(header: tuple[str, ...], rows: list[tuple[str, ...]]) -> list[str]:
+    """Fixed-width lines: text columns (the first, the last, cell lines) left, numbers right."""
     widths = [max(len(h), *(len(r[i]) for r in rows)) for i, h in enumerate(header)]
     align = [
-        "<" if i in (0, len(header) - 1) or h == "cell lines" else ">"
+        "<" if i in (0, len(header) - 1) or h in TEXT_COLUMNS or h == "cell lines" else ">"
         for i, h in enumerate(header)
     ]
     fmt = "  ".join(f"{{:{a}{w}}}" for a, w in zip(align, widths, strict=True))
@@ -101,9 +110,9 @@ def breakdown_text(profile: Profile, shapes: list[ShapeStats]) -> str:
     """Queries and time by shape and by table, as fixed-width tables."""
     by_shape, by_table = breakdown_tables(shapes)
     lines = [f"Where the {profile.query_count:,} queries went, by shape:"]
-    lines += _fixed(SHAPE_HEADER, by_shape) if by_shape else ["(no queries)"]
+    lines += fixed_table(SHAPE_HEADER, by_shape) if by_shape else ["(no queries)"]
     lines += ["", "By table (a query counts for every table it reads):"]
-    lines += _fixed(TABLE_HEADER, by_table) if by_table else ["(no queries)"]
+    lines += fixed_table(TABLE_HEADER, by_table) if by_table else ["(no queries)"]
     return "\n".join(lines)
 
 
@@ -111,11 +120,10 @@ def _md_cell(text: str) -> str:
     return text.replace("|", "\\|").replace("`", "'")
 
 
-def _md_table(header: tuple[str, ...], rows: list[tuple[str, ...]]) -> list[str]:
+def markdown_table(header: tuple[str, ...], rows: list[tuple[str, ...]]) -> list[str]:
+    """Markdown table lines: text columns left, numbers right."""
     out = ["| " + " | ".join(header) + " |"]
-    out.append(
-        "|" + "|".join(":--" if h in ("shape", "table", "SQL") else "--:" for h in header) + "|"
-    )
+    out.append("|" + "|".join(":--" if h in TEXT_COLUMNS else "--:" for h in header) + "|")
     out += ["| " + " | ".join(_md_cell(c) for c in row) + " |" for row in rows]
     return out
 
@@ -124,7 +132,7 @@ def breakdown_markdown(profile: Profile, shapes: list[ShapeStats]) -> str:
     """Queries and time by shape and by table, as markdown tables."""
     by_shape, by_table = breakdown_tables(shapes)
     out = [f"**Where the {profile.query_count:,} queries went, by shape**", ""]
-    out += _md_table(SHAPE_HEADER, by_shape) if by_shape else ["(no queries)"]
+    out += markdown_table(SHAPE_HEADER, by_shape) if by_shape else ["(no queries)"]
     out += ["", "**By table** (a query counts for every table it reads)", ""]
-    out += _md_table(TABLE_HEADER, by_table) if by_table else ["(no queries)"]
+    out += markdown_table(TABLE_HEADER, by_table) if by_table else ["(no queries)"]
     return "\n".join(out)

@@ -17,6 +17,7 @@ import plotly.graph_objects as go
 
 from kit.capture.records import QueryRecord
 from kit.profiles.profile import Profile
+from kit.render.cache_timeline import LEGEND_PX, add_cache_lanes
 from kit.render.marks import n_plus_one_groups
 from kit.render.shapes import ShapeStats, shape_color, shape_stats, shape_summary
 
@@ -50,9 +51,11 @@ def timeline_lanes(shapes: list[ShapeStats], max_lanes: int = MAX_LANES) -> list
 
 
 def axis_end_ms(profile: Profile) -> float:
-    """Where the wall-clock axis ends: the cell's end, or the last query's if later."""
+    """Where the wall-clock axis ends: the cell's end, or the last query's (or cache call's) if
+    later."""
     last = max((q.end_ms for q in profile.queries), default=0.0)
-    return max(profile.wall_time_ms, last, 1.0)
+    last_call = max((c.end_ms for c in profile.cache_calls), default=0.0)
+    return max(profile.wall_time_ms, last, last_call, 1.0)
 
 
 def render_timeline(
@@ -79,7 +82,33 @@ def render_timeline(
             fig.add_trace(_query_trace(lane, index))
     _mark_groups(fig, lanes, groups)
     _layout(fig, profile, lanes, end_ms, aggregated, detail_limit)
+    _with_cache(fig, profile, lanes, end_ms, detail_limit)
     return fig
+
+
+def _with_cache(
+    fig: go.Figure, profile: Profile, lanes: list[Lane], end_ms: float, detail_limit: int
+) -> None:
+    """The cache rows under the query rows (kit.render.cache_timeline), when there are calls."""
+    labels = add_cache_lanes(fig, profile, len(lanes), end_ms, detail_limit)
+    if not labels:
+        return
+    names = [lane.label for lane in lanes] + labels
+    past_cap = profile.cache_call_count - len(profile.cache_calls)
+    if past_cap:
+        note = f"{past_cap:,} cache calls past the record cap are not drawn"
+        subtitle = fig.layout.title.subtitle.text
+        fig.update_layout(title_subtitle_text=f"{subtitle}; {note}")
+    fig.update_layout(
+        title_text=f"Timeline: {profile.query_count:,} queries, {profile.cache_call_count:,} "
+        f"cache calls in {end_ms:,.1f} ms, wall clock",
+        height=150 + LEGEND_PX + 30 * max(len(names), 2),
+        yaxis={
+            "tickvals": list(range(len(names))),
+            "ticktext": names,
+            "range": [len(names) - 0.5, -0.5],
+        },
+    )
 
 
 def _sql_hover(lane: Lane) -> str:

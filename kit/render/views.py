@@ -19,6 +19,7 @@ if TYPE_CHECKING:
     from kit.profiles.profile import Profile
 
 __all__ = [
+    "cache_dataframe",
     "plan_figure",
     "queries_dataframe",
     "render_breakdown",
@@ -47,6 +48,13 @@ def render_breakdown(profile: Profile) -> go.Figure:
 def queries_dataframe(profile: Profile) -> pd.DataFrame:
     """The profile's queries as a pandas DataFrame."""
     from kit.render.frame import queries_dataframe as frame
+
+    return frame(profile)
+
+
+def cache_dataframe(profile: Profile) -> pd.DataFrame:
+    """The profile's cache calls as a pandas DataFrame."""
+    from kit.render.frame import cache_dataframe as frame
 
     return frame(profile)
 

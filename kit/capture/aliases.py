@@ -1,0 +1,34 @@
+"""Which aliases a block captures: every configured one, or the ones named (checked)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from django.apps import apps
+
+from kit.errors import DjangoSetupError, UnknownAliasError
+
+
+def require_django() -> None:
+    """Raise the kit's one-line error when Django is not set up yet."""
+    if not apps.ready:
+        raise DjangoSetupError(
+            "Django is not set up: call kit.setup('yourproject.settings') or django.setup() "
+            "before profiling."
+        )
+
+
+def choose_aliases(
+    named: str | Sequence[str] | None, configured: tuple[str, ...], setting: str, kind: str
+) -> tuple[str, ...]:
+    """All of configured (named None), else the names, each checked against settings.<setting>."""
+    if named is None:
+        return configured
+    names = (named,) if isinstance(named, str) else tuple(named)
+    for name in names:
+        if name not in configured:
+            raise UnknownAliasError(
+                f"Unknown {kind} alias {name!r}: settings.{setting} defines "
+                f"{', '.join(map(repr, configured))}; use one of those."
+            )
+    return names
