@@ -12,8 +12,8 @@ from __future__ import annotations
 
 import argparse
 import statistics
-from collections.abc import Callable
-from contextlib import AbstractContextManager, nullcontext
+from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager, contextmanager, nullcontext
 from time import perf_counter, process_time
 
 from _django import setup_sample_project
@@ -38,6 +38,7 @@ def main() -> None:
         "no capture": nullcontext,
         "no-op execute_wrapper": lambda: connection.execute_wrapper(noop_wrapper),
         "kit.profile()": kit.profile,
+        "kit.profile() + progress": profile_with_progress,
     }
     with kit.profile() as probe:
         n_plus_one_loop()  # warm caches; also tells how many queries one run sends
@@ -70,6 +71,28 @@ def main() -> None:
     print_raw_cursor_cost(connection)
     median, calls, _, _ = walk_cost(n_plus_one_loop)
     print(f"stack walk (find_origin) alone: median {median:.2f} us over {calls:,} calls")
+    no_capture_us = statistics.median(cpu[names[0]]) / probe.query_count * 1e6
+    print_progress_cost(probe.query_count, no_capture_us)
+
+
+class _Sink:
+    """Stands for the notebook's display handle: the line's text is made, then dropped."""
+
+    def update(self, line: object) -> None:
+        repr(line)
+
+
+@contextmanager
+def profile_with_progress() -> Iterator[object]:
+    """kit.profile() with the live progress line of a notebook polling its counters from the
+    start (a notebook waits a second first), every half second as in a notebook."""
+    import kit
+    from kit.magics.progress import LiveProgress
+
+    live = LiveProgress(True, delay_s=0.0, show=lambda line: _Sink())
+    with live, kit.profile() as profile:
+        live.watch(profile)
+        yield profile
 
 
 def print_raw_cursor_cost(connection: object, queries: int = 20_000, rounds: int = 7) -> None:
@@ -93,6 +116,43 @@ def print_raw_cursor_cost(connection: object, queries: int = 20_000, rounds: int
     print(
         f"raw cursor SELECT %s: {statistics.median(plain):.2f} us per query plain, "
         f"{statistics.median(profiled):.2f} us under kit.profile() (+{extra:.2f} us)"
+    )
+
+
+def print_progress_cost(queries: int, query_us: float, ticks: int = 2_000) -> None:
+    """What the live progress line costs per query, from its two parts timed alone: the
+    recorder's one addition per query, and one poll of the counters (every EVERY_S seconds)
+    spread over the queries of that half second, for a loop of `queries` in its own time."""
+    from types import SimpleNamespace
+
+    import kit
+    from kit.magics.progress import EVERY_S, LiveProgress
+
+    holder, rounds = SimpleNamespace(db_seconds=0.0), 1_000_000
+    start = perf_counter()
+    for _ in range(rounds):
+        holder.db_seconds += 1e-6
+    add_us = (perf_counter() - start) / rounds * 1e6
+    start = perf_counter()
+    for _ in range(rounds):
+        pass
+    add_us -= (perf_counter() - start) / rounds * 1e6
+    live = LiveProgress(True, show=lambda line: _Sink())
+    with kit.profile() as profile:
+        from sample_app.workloads import n_plus_one_loop
+
+        n_plus_one_loop()
+        live.watch(profile)
+        start = perf_counter()
+        for _ in range(ticks):
+            live._tick()
+        tick_us = (perf_counter() - start) / ticks * 1e6
+    per_tick_queries = queries / (queries * query_us / 1e6) * EVERY_S
+    per_query = add_us + tick_us / per_tick_queries
+    print(
+        f"progress line: {add_us * 1000:.0f} ns a query (the recorder's addition) + one poll of "
+        f"{tick_us:.0f} us every {EVERY_S} s ({per_tick_queries:,.0f} queries) = "
+        f"{per_query * 1000:.0f} ns a query, {per_query / query_us:.4f} of a query's time"
     )
 
 

@@ -1,27 +1,32 @@
-"""Time the kit's own rendering of big cells and measure the output they save in a notebook.
+"""How long a profiled cell's outputs take to appear, and how big they are in a notebook.
 
-The SQL is the sample app's, captured from the guide's workloads (about twenty query shapes);
-10,000 and 100,000 records are synthesized from it, as a cell sending that many queries would
-leave them. "render" is everything %%orm_profile displays, formatted as IPython does (the
-mimebundles), without PNG export; PNG export is timed on its own, and "total" is the median
-render plus the PNG export, what a cell waits for. "saved" is the size of the
-mimebundles as JSON, PNGs included, as nbformat stores them. Run from the repository root after
-`make sample-data`:
+By default, in a fresh Jupyter kernel per round, as a person meets it: `%load_ext kit`, then a
+cell of 10,000 queries (four shapes, N+1 groups) under %%orm_profile, then the same cell again.
+"first" and "second" are the seconds from the cell's own last line (it prints a marker) to its
+last output, both stamped by the kernel: the kit's analysis, rendering and PNG copies.
+"load_ext" is %load_ext kit's own round trip. With --no-png, OrmProfile.static_images is off.
 
-    .venv/bin/python benchmarks/render.py [--rounds 5] [--no-png]
+--synthesized times the rendering of 10,000 and 100,000 records synthesized from the sample
+app's SQL in this process (no kernel): "render" is everything %%orm_profile displays, formatted
+as IPython does, without PNG export; PNG export is timed on its own; "saved" is the size of the
+mimebundles as JSON, PNGs included. Run from the repository root after `make sample-data`:
+
+    .venv/bin/python benchmarks/render.py [--rounds 5] [--no-png] [--synthesized]
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
 import random
 import statistics
 from datetime import UTC, datetime
+from pathlib import Path
 from time import perf_counter
 from typing import Any
 
-from _django import setup_sample_project
+from _django import REPO, setup_sample_project
 
 CELL = "<ipython-input-1>"
 
@@ -114,11 +119,58 @@ def png_sizes(profile: Any, detail_limit: int) -> tuple[int, float]:
     return sum(len(png or b"") * 4 // 3 for png in pngs), seconds
 
 
+PROFILED_CELL = """%%orm_profile
+from sample_app.blog.models import Category, Comment, Post, Tag
+for i in range(2_500):
+    Post.objects.filter(pk=i % 500 + 1).exists()
+    Comment.objects.filter(post_id=i % 500 + 1).count()
+    Tag.objects.filter(pk=i % 50 + 1).exists()
+    Category.objects.filter(pk=i % 10 + 1).exists()
+print(MARKER, flush=True)
+"""
+
+
+def kernel_rounds(rounds: int, png: bool, repo: Path = REPO) -> None:
+    """The first and second profiled cell of fresh kernels, `rounds` times, with the kit of
+    `repo` (another checkout, to compare before and after a change)."""
+    from _kernel import MARKER, FreshKernel
+
+    cell = PROFILED_CELL.replace("MARKER", repr(MARKER))
+    env = dict(
+        os.environ,
+        PYTHONPATH=os.pathsep.join(filter(None, [str(repo), os.environ.get("PYTHONPATH")])),
+    )
+    load, first, second = [], [], []
+    for _ in range(rounds):
+        with FreshKernel(repo, env) as kernel:
+            load.append(kernel.run("%load_ext kit").round_trip_s)
+            if not png:
+                kernel.run("%config OrmProfile.static_images = False")
+            for times in (first, second):
+                run = kernel.run(cell)
+                if run.error or run.after_marker_s is None:
+                    raise SystemExit(f"the profiled cell failed: {run.error or 'no marker'}")
+                times.append(run.after_marker_s)
+    print(f"fresh kernel, 10,000 queries, PNG copies {'on' if png else 'off'}, {rounds} rounds")
+    print(f"{'':<10}{'median s':>10}{'min s':>8}{'max s':>8}")
+    for name, times in (("load_ext", load), ("first", first), ("second", second)):
+        print(f"{name:<10}{statistics.median(times):>10.2f}{min(times):>8.2f}{max(times):>8.2f}")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rounds", type=int, default=5)
     parser.add_argument("--no-png", action="store_true", help="skip the PNG export figures")
+    parser.add_argument(
+        "--synthesized", action="store_true", help="render synthesized records in this process"
+    )
+    parser.add_argument(
+        "--repo", type=Path, default=REPO, help="the checkout whose kit the kernel runs"
+    )
     args = parser.parse_args()
+    if not args.synthesized:
+        kernel_rounds(args.rounds, png=not args.no_png, repo=args.repo.resolve())
+        return
     vendor = setup_sample_project()
     samples = sample_queries()
     from kit.analysis.fingerprint import fingerprint

@@ -8,6 +8,7 @@ In scripts and tests::
     p.query_count, p.db_time_ms, p.wall_time_ms, p.queries
     p.findings, p.n_plus_one, p.by_fingerprint, p.by_table, p.to_dataframe()
     p.save("before.json"); kit.load("before.json"); kit.compare(before, after)
+    kit.figure(fig)   # any plotly figure with a PNG copy, for GitHub and nbconvert
     with kit.query_budget(max_queries=5, n_plus_one=False): ...
     p = kit.profile_request(None, "/posts/")   # one request through Django's test client
 
@@ -42,6 +43,7 @@ if TYPE_CHECKING:
     from kit.profiles.profile import Profile
     from kit.render.budget import BudgetExceeded, query_budget
     from kit.render.compare import Comparison, compare
+    from kit.render.figures import static_figure as figure
     from kit.render.report import write_report as report
 
 __version__ = "0.1.0"
@@ -59,6 +61,7 @@ _LAZY = {
     "QueryRecord": ("kit.capture.records", "QueryRecord"),
     "UnknownAliasError": ("kit.errors", "UnknownAliasError"),
     "compare": ("kit.render.compare", "compare"),
+    "figure": ("kit.render.figures", "static_figure"),
     "load": ("kit.profiles.load", "load_profile"),
     "profile": ("kit.profiles.block", "profile"),
     "profile_request": ("kit.django.requests", "profile_request"),
@@ -79,6 +82,7 @@ __all__ = [
     "QueryRecord",
     "UnknownAliasError",
     "compare",
+    "figure",
     "load",
     "load_ipython_extension",
     "profile",

@@ -17,3 +17,7 @@ class UnknownAliasError(KitUsageError, ValueError):
 
 class ProfileFormatError(KitUsageError, ValueError):
     """A saved profile file that is not one the kit can read (unknown format or version)."""
+
+
+class RollbackRefused(KitUsageError):
+    """A repeated cell (--repeat) that would end the transaction meant to undo it."""

@@ -20,9 +20,9 @@ import sys
 import time
 import urllib.error
 import urllib.request
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import nbformat
 import pytest
@@ -55,6 +55,7 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db]
 
 
 def _missing() -> str | None:
+    """Why no browser test can run here (no chromium, no playwright), or None."""
     if not os.access(CHROMIUM, os.X_OK):
         return f"no {CHROMIUM} (apt install chromium)"
     try:
@@ -62,6 +63,18 @@ def _missing() -> str | None:
     except ImportError:
         return "playwright is not installed (pip install -e '.[browser]')"
     return None
+
+
+def lab_page(playwright: Any, folder: Path) -> tuple[Any, Page]:
+    """Debian's chromium with a fresh profile for this run, and its page."""
+    context = playwright.chromium.launch_persistent_context(
+        str(folder / "chromium-profile"),
+        executable_path=CHROMIUM,
+        headless=True,
+        args=CHROMIUM_ARGS,
+        viewport={"width": 1400, "height": 1000},
+    )
+    return context, context.pages[0] if context.pages else context.new_page()
 
 
 @pytest.fixture(scope="module")
@@ -116,6 +129,35 @@ def copy_quickstart(folder: Path) -> Path:
     return path
 
 
+FIGURES_CELLS = [
+    "%load_ext kit",
+    # A long cell: the live progress line shows while it runs, then the profile replaces it.
+    "%%orm_profile -o before\n"
+    "import time\n"
+    "from sample_app.blog.models import Post\n"
+    "for post in Post.objects.order_by('pk')[:60]:\n"
+    "    post.author.username, post.category.name\n"
+    "    list(post.tags.all())\n"
+    "time.sleep(3)\n",
+    "%%orm_profile -o after --compare before\n"
+    "posts = list(Post.objects.select_related('author', 'category')"
+    ".prefetch_related('tags').order_by('pk')[:60])\n",
+    "%%orm_profile --explain\n"
+    "list(Post.objects.filter(published=True).order_by('-created_at')[:5])\n"
+    "print('figures:', 'every cell ran')\n",  # the page's text differs from the source's
+]
+
+
+def write_figures_notebook(folder: Path) -> Path:
+    """A notebook with every figure kind: timeline, charts, delta chart, plan."""
+    notebook = nbformat.v4.new_notebook(
+        cells=[nbformat.v4.new_code_cell(source) for source in FIGURES_CELLS]
+    )
+    path = folder / "figures.ipynb"
+    nbformat.write(notebook, path)
+    return path
+
+
 @pytest.fixture
 def jupyter_lab(tmp_path, browser_ready) -> Iterator[tuple[str, Path]]:
     """A JupyterLab server on loopback, on a copy of the quickstart: (its URL, its folder)."""
@@ -123,6 +165,7 @@ def jupyter_lab(tmp_path, browser_ready) -> Iterator[tuple[str, Path]]:
     root = tmp_path / "root"
     root.mkdir()
     copy_quickstart(root)
+    write_figures_notebook(root)
     env = kernel_env()
     env.update(
         # The copy is outside the repository: the kernel finds the sample project this way.
@@ -191,7 +234,12 @@ def settle_kernel(page: Page, timeout_s: float = 90.0) -> None:
     raise AssertionError("the notebook's kernel did not become idle")
 
 
-def run_all_cells(page: Page, done: Locator, timeout_s: float = 240.0) -> None:
+def run_all_cells(
+    page: Page,
+    done: Locator,
+    timeout_s: float = 240.0,
+    poll: Callable[[], bool] | None = None,
+) -> None:
     """Run > Run All Cells until `done` shows; again if the run never started or was dropped.
 
     JupyterLab may swap the kernel it just started (the page then shows every prompt empty
@@ -205,11 +253,11 @@ def run_all_cells(page: Page, done: Locator, timeout_s: float = 240.0) -> None:
         page.get_by_role("menuitem", name="Run All Cells", exact=True).click()
         clicked = time.monotonic()
         while time.monotonic() - clicked < timeout_s:
-            if done.count():
+            if (poll() if poll else False) or done.count():
                 return
             if time.monotonic() - clicked > 15 and not started.count() and idle.count():
                 break  # nothing ran, nothing runs: ask again
-            page.wait_for_timeout(1_000)
+            page.wait_for_timeout(200 if poll else 1_000)
     raise AssertionError("Run All Cells did not finish the notebook")
 
 
@@ -220,14 +268,7 @@ def test_quickstart_runs_in_jupyterlab_and_shows_summary_and_timeline(jupyter_la
     ARTIFACTS.mkdir(exist_ok=True)
     screenshot = ARTIFACTS / "quickstart-jupyterlab.png"
     with sync_playwright() as playwright:
-        context = playwright.chromium.launch_persistent_context(
-            str(folder / "chromium-profile"),  # a fresh profile for every run
-            executable_path=CHROMIUM,
-            headless=True,
-            args=CHROMIUM_ARGS,
-            viewport={"width": 1400, "height": 1000},
-        )
-        page = context.pages[0] if context.pages else context.new_page()
+        context, page = lab_page(playwright, folder)
         try:
             page.goto(url)
             # Opened from the file browser once the page is up, as a person would: opened by
@@ -256,3 +297,62 @@ def test_quickstart_runs_in_jupyterlab_and_shows_summary_and_timeline(jupyter_la
                 print(text[-2000:])
             context.close()
     assert screenshot.stat().st_size > 10_000
+
+
+PROGRESS = re.compile(r"^[\d,]+ quer(y|ies) · [\d.,]+ s in the database · [\d.,]+ s$")
+
+
+def test_figures_read_at_a_glance_in_jupyterlab_and_a_long_cell_shows_its_progress(jupyter_lab):
+    from playwright.sync_api import expect, sync_playwright
+
+    from tests.figure_boxes import COLLECT, clashes
+
+    url, folder = jupyter_lab
+    ARTIFACTS.mkdir(exist_ok=True)
+    with sync_playwright() as playwright:
+        context, page = lab_page(playwright, folder)
+        try:
+            page.goto(url)
+            page.locator(".jp-DirListing-item[title^='Name: figures.ipynb']").dblclick()
+            progress = page.get_by_text(PROGRESS)
+            done = page.get_by_text("figures: every cell ran")
+            seen: list[str] = []
+
+            def watch_progress() -> bool:
+                # Polled while Run All goes on: the line, while the long cell runs.
+                if progress.count() and not seen:
+                    seen.append(progress.first.inner_text())
+                    page.screenshot(path=str(ARTIFACTS / "progress-jupyterlab.png"))
+                return bool(done.count())
+
+            run_all_cells(page, done, poll=watch_progress)
+            assert seen, "no progress line while the long cell ran"
+            # The line is gone: the profile's summary took its place.
+            expect(progress).to_have_count(0)
+            expect(page.get_by_text(re.compile(r"^before: [\d,]+ queries · "))).to_be_visible()
+            plots = page.locator(".jp-RenderedPlotly")
+            expect(plots).to_have_count(6, timeout=60_000)
+            # jupyterlab-plotly shows the PNG first and draws the figure under the pointer.
+            for index in range(plots.count()):
+                plots.nth(index).scroll_into_view_if_needed()
+                plots.nth(index).hover()
+            figures = page.locator(".js-plotly-plot")
+            expect(figures).to_have_count(6, timeout=60_000)
+            problems, titles = [], []
+            for index in range(figures.count()):
+                figure = figures.nth(index)
+                figure.scroll_into_view_if_needed()
+                page.wait_for_timeout(300)
+                found = figure.evaluate(COLLECT)
+                titles += [t["text"] for t in found["texts"] if t["kind"] == "title"]
+                problems += [f"figure {index}: {p}" for p in clashes(found)]
+                figure.screenshot(path=str(ARTIFACTS / f"jupyterlab-figure-{index}.png"))
+            assert problems == []
+            for title in ("Timeline:", "Where the", "change in % of before", "Plan 1:"):
+                assert any(t.startswith(title) or title in t for t in titles), (title, titles)
+            assert page.locator("[data-mime-type='application/vnd.jupyter.error']").count() == 0
+        finally:
+            page.screenshot(path=str(ARTIFACTS / "figures-jupyterlab.png"), full_page=True)
+            for text in page.locator(ERRORS).all_inner_texts():
+                print(text[-2000:])
+            context.close()

@@ -648,6 +648,14 @@ def test_suggested_index_code():
             'SELECT \'x.y\' FROM "t" T2 WHERE T2."a" IS NULL',
             [("t", "a", "WHERE", "IS")],
         ),
+        (
+            'SELECT "t"."a" FROM "t" -- "t"."x" = 1\nWHERE "t"."b" = %s /* OR "t"."y" < 2 */',
+            [("t", "a", "SELECT", ""), ("t", "b", "WHERE", "=")],
+        ),
+        (
+            'SELECT "t"."a" FROM "t" WHERE "t"."b" <=> %s GROUP BY 1.5, 0x1 ORDER BY 1e0',
+            [("t", "a", "SELECT", ""), ("t", "b", "WHERE", "")],
+        ),
     ],
 )
 def test_column_references_in_sql(sql, expected):

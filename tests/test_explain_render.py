@@ -11,7 +11,8 @@ import pytest
 from kit.explain.findings import find_plan_issues
 from kit.explain.plan import ExplainError, IndexSuggestion, Plan, WhatIf
 from kit.render import plan_figure as figures
-from kit.render.plan_figure import PlanFigure, plan_figure, size_metric
+from kit.render.plan_figure import PlanFigure, plan_figure
+from kit.render.plan_tiles import MIN_SHARE, size_metric
 from kit.render.plans import PlanReport, plan_text, plans_html, plans_text
 from tests.explain_fixtures import load, parse, table_info
 
@@ -46,7 +47,7 @@ def test_text_tree_marks_findings_on_their_nodes():
         "[Limit: 10 row(s)]",
         "└─ Sort  (est 1,000 rows · cost 101.75 · actual 10 rows · 0.86 ms (0.14 own))  "
         "[Sort: blog_post.created_at DESC, limit input to 10 row(s) per chunk]",
-        "   └─ Filter  (est 33.30 rows · cost 101.75 · actual 725 rows · 275 filtered out · "
+        "   └─ Filter  (est 33.30 rows · cost 101.75 · actual 725 rows · 275 rows filtered out · "
         "0.72 ms (0.12 own))  [Filter: ((blog_post.published = true) and (blog_post.view_count "
         ">= 100))]  ⚠1",
         "      └─ Table scan on blog_post  (est 1,000 rows · cost 101.75 · actual 1,000 rows · "
@@ -99,10 +100,12 @@ def test_html_section_reads_without_css_or_javascript():
     error = ExplainError("postgresql", "default", "SELECT <x>", "refused: <why>")
     html = plans_html([whatif_plan()], [error])
     assert html.startswith("<div><h4>Query plans</h4>")
-    assert html.count("<pre>") == 2  # the plan, and the plan with the index
+    # The plan, and the plan with the index: monospace, lines whole (trees must line up).
+    assert html.count('<pre style="white-space:pre;') == 2
+    assert html.count('<code style="white-space:pre">') == 2
     assert "<ul><li>⚠1 full_scan" in html
     assert "not on MariaDB &lt;b&gt;" in html and "refused: &lt;why&gt;" in html
-    assert "<script" not in html and "style" not in html and "class=" not in html
+    assert "<script" not in html and "class=" not in html
 
 
 def test_nothing_to_show_gives_empty_text_and_html():
@@ -123,11 +126,14 @@ def test_report_of_a_single_plan():
         ("postgresql-group_join-analyze", "time"),
         ("postgresql-group_join-plain", "cost"),
         ("mysql8-group_join-plain", "cost"),
-        ("mariadb-group_join-plain", "nodes"),
+        ("mariadb-group_join-plain", "rows"),
         ("sqlite-group_join-plain", "nodes"),
+        # SQLite times the whole SELECT only: its top node's time does not size the steps.
+        ("sqlite-group_join-analyze", "nodes"),
+        ("sqlite-select_related-analyze", "nodes"),
     ],
 )
-def test_tile_size_is_time_when_measured_else_cost_else_one_per_node(name, metric):
+def test_tile_size_is_time_when_measured_else_cost_else_rows_else_one_per_node(name, metric):
     assert size_metric(plan_of(name)) == metric
 
 
@@ -161,7 +167,7 @@ def test_icicle_tree_matches_the_plan():
     assert list(trace.parents) == ["", "p0-0", "p0-1"]
     assert list(trace.labels) == ["Limit", "Sort", "Seq Scan on blog_post ⚠"]
     own = [n.exclusive_ms for n in plan.nodes()]
-    floor = sum(own) * 0.02
+    floor = sum(own) * MIN_SHARE
     assert list(trace.values) == pytest.approx([max(v, floor) for v in own])
     assert trace.branchvalues == "remainder"
     assert "Full scan of blog_post" in trace.hovertext[2]
@@ -197,12 +203,22 @@ def test_static_html_export_switches_plans_without_a_kernel():
 
 def test_figure_output_carries_json_html_text_and_a_png_when_possible(monkeypatch):
     plans = three_plans()
-    bundle = PlanFigure.of(plans, static_image=False)._repr_mimebundle_()
+    bundle, metadata = PlanFigure.of(plans, static_image=False)._repr_mimebundle_()
     assert set(bundle) == {"application/vnd.plotly.v1+json", "text/html", "text/plain"}
     assert bundle["text/plain"] == plans_text(plans)
-    assert "cdn.plot.ly" in bundle["text/html"]
+    html = bundle["text/html"]
+    # Static first: without a PNG, the text tree in monospace; the script swaps in the
+    # interactive figure only once plotly.js has loaded from its CDN.
+    static, script = html.split("<script", 1)
+    assert "Plan 1 of 3" in static and "<pre style=" in static and metadata == {}
+    assert "cdn.plot.ly/plotly-" in script and "s.onload = resolve" in script
+    assert "draw()" in script and '"updatemenus"' in script
     monkeypatch.setattr(figures, "static_png", lambda figure: b"\x89PNG fake")
-    assert PlanFigure.of(plans)._repr_mimebundle_()["image/png"] == b"\x89PNG fake"
+    bundle, metadata = PlanFigure.of(plans)._repr_mimebundle_()
+    assert bundle["image/png"] == b"\x89PNG fake"
+    static = bundle["text/html"].split("<script", 1)[0]
+    assert '<img src="data:image/png;base64,iVBORyBmYWtl"' in static and "<pre" not in static
+    assert metadata["image/png"]["width"] == 960
 
 
 def test_no_png_without_a_browser(monkeypatch):

@@ -60,6 +60,24 @@ def test_save_and_load_give_an_equal_profile(tmp_path):
     assert loaded.query_count == len(PARAMS) + 3
 
 
+def test_cell_numbers_and_repeated_runs_round_trip_and_older_files_load(tmp_path):
+    from kit.analysis.timings import RunTimes
+
+    profile = make_profile([record(0, AUTHOR_SQL, (1,), start_ms=1, line=3)], name="p")
+    profile.cell_numbers = {"/tmp/ipykernel_1/123.py": 4}
+    profile.runs = RunTimes((3.0, 2.0, 4.0), (1.0, 1.5, 0.5), (1, 1, 1))
+    path = profile.save(tmp_path / "p.json")
+    loaded = kit.load(path)
+    assert loaded.cell_numbers == {"/tmp/ipykernel_1/123.py": 4}
+    assert loaded.runs == profile.runs and loaded.runs.median_wall_ms == 3.0
+    # A file saved before these fields existed loads with their defaults.
+    data = json.loads(path.read_text())
+    del data["cell_numbers"], data["runs"]
+    path.write_text(json.dumps(data))
+    older = kit.load(path)
+    assert older.cell_numbers == {} and older.runs is None
+
+
 @pytest.mark.django_db
 def test_a_captured_profile_round_trips(tmp_path):
     with kit.profile(name="loop") as profile:

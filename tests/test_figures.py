@@ -19,14 +19,15 @@ def small_figure() -> go.Figure:
     return fig
 
 
-def test_bundle_with_a_png_has_no_markdown():
-    output = FigureOutput(small_figure(), "text", "**markdown**", png=b"\x89PNG fake")
+def test_bundle_with_a_png_has_no_markdown_and_one_line_of_text():
+    output = FigureOutput(small_figure(), "text\nmore text", "**markdown**", png=b"\x89PNG fake")
     data, metadata = output._repr_mimebundle_()
     assert set(data) == {PLOTLY_MIME, "image/png", "text/plain"}
     assert base64.b64decode(data["image/png"]) == b"\x89PNG fake"
     assert metadata["image/png"] == {"width": 300, "height": 200, "needs_background": "light"}
     assert data[PLOTLY_MIME]["data"][0]["type"] == "bar"
-    assert repr(output) == "text"
+    # The picture is saved: its text copy is its title line; repr() still gives it all.
+    assert data["text/plain"] == "text" and repr(output) == "text\nmore text"
 
 
 def test_bundle_without_a_png_says_why_in_markdown():
@@ -79,3 +80,48 @@ def test_system_chromium_makes_a_png_of_the_figures_size():
     assert png is not None and png.startswith(b"\x89PNG\r\n\x1a\n")
     width, height = int.from_bytes(png[16:20], "big"), int.from_bytes(png[20:24], "big")
     assert (width, height) == (300, 200)
+
+
+def test_kit_figure_gives_any_figure_a_static_form(monkeypatch):
+    import kit
+
+    fig = go.Figure(go.Scatter(x=[10, 100, 1000], y=[3, 30, 300], name="queries"))
+    fig.update_layout(title="Scaling <b>chart</b>", width=400, height=300)
+    monkeypatch.setattr(figures, "find_browser", lambda: None)
+    monkeypatch.setattr(figures, "_exporter", PngExporter())
+    data, _ = kit.figure(fig)._repr_mimebundle_()
+    # Without a browser: the figure's points as text, never plotly JSON alone.
+    assert set(data) == {PLOTLY_MIME, "text/markdown", "text/plain"}
+    assert data["text/plain"] == "Scaling  chart\n- queries: 10: 3, 100: 30, 1000: 300"
+    from concurrent.futures import Future
+
+    done: Future[bytes] = Future()
+    done.set_result(b"\x89PNG fake")
+    monkeypatch.setattr(figures, "_exporter", PngExporter())
+    monkeypatch.setattr(PngExporter, "submit", lambda self, figure: done)
+    monkeypatch.setattr(PngExporter, "result", lambda self, job: job.result())
+    data, _ = kit.figure(fig, text="a chart")._repr_mimebundle_()
+    assert (
+        set(data) == {PLOTLY_MIME, "image/png", "text/plain"} and data["text/plain"] == "a chart"
+    )
+
+
+def test_png_copies_are_kept_in_a_small_palette():
+    import io
+
+    from PIL import Image, ImageDraw
+
+    image = Image.new("RGBA", (960, 300), "white")
+    draw = ImageDraw.Draw(image)
+    for row in range(8):  # bars in many shades and some text, as a chart has
+        draw.rectangle(
+            (100, 20 + 30 * row, 100 + 90 * row, 40 + 30 * row), fill=(20 * row, 90, 200)
+        )
+        draw.text((10, 22 + 30 * row), f"#{row} SELECT blog_post", fill=(40, 40, 40))
+    raw = io.BytesIO()
+    image.save(raw, format="PNG")
+    small = figures.palette_png(raw.getvalue())
+    with Image.open(io.BytesIO(small)) as result:
+        assert result.mode == "P" and result.size == (960, 300)
+        assert len(result.getcolors()) <= figures.PALETTE_COLORS
+    assert len(small) < len(raw.getvalue())

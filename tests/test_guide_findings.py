@@ -264,4 +264,4 @@ def test_a_few_gets_below_the_threshold_are_no_finding_but_a_loop_of_them_is():
         fetch(pks)
     finding = only(three.findings)
     assert finding.kind == "n_plus_one" and finding.suggestion is None
-    assert "fetch them in one query (filter(<field>__in=...), in_bulk())" in finding.message
+    assert "Fetch them in one query (filter(<field>__in=...), in_bulk())" in finding.message

@@ -66,9 +66,9 @@ with capture_output() as captured:
     result = shell.run_cell(
         "%%orm_profile --settings mysite.settings -o p\\n"
         "from django.db import connection\\n"
-        "for n in range(3):\\n"
-        "    with connection.cursor() as cursor:\\n"
-        "        cursor.execute('SELECT %s', [n])\\n"
+        "for n, sql in enumerate(['SELECT %s', 'SELECT %s + 1', 'SELECT %s * 2']):\\n"
+        "    with connection.cursor() as cursor:\\n"  # three shapes: the charts show too
+        "        cursor.execute(sql, [n])\\n"
     )
 result.raise_error()
 print(json.dumps({{

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from django.db import connection
 from IPython.core.error import UsageError
@@ -50,16 +52,25 @@ def test_profile_shows_count_times_and_the_line_of_each_query(ip_shell):
 
 
 def test_queries_from_a_function_defined_elsewhere_name_the_cell_line(ip_shell):
+    defined_in = ip_shell.execution_count
     ip_shell.run_cell(
         "from sample_app.blog.models import Post\n"
         "def count_posts():\n"
-        "    return Post.objects.count()\n"
+        "    return Post.objects.count()\n",
+        store_history=True,  # as a notebook runs it: the next cell gets the next number
     )
-    result, _ = run(ip_shell, "%%orm_profile -o prof\nx = 1\ncount_posts()\n")
+    assert ip_shell.execution_count == defined_in + 1
+    result, captured = run(ip_shell, "%%orm_profile -o prof\nx = 1\ncount_posts()\n")
     result.raise_error()
-    (query,) = ip_shell.user_ns["prof"].queries
+    prof = ip_shell.user_ns["prof"]
+    (query,) = prof.queries
     assert query.line == 3
-    assert query.source_lineno == 3 and query.source_file != ip_shell.user_ns["prof"].cell_filename
+    assert query.source_lineno == 3 and query.source_file != prof.cell_filename
+    # IPython's name for the other cell's code, as its tracebacks say "Cell In[n]".
+    assert prof.cell_numbers == {query.source_file: defined_in}
+    html = all_html(captured)
+    assert f"cell [{defined_in}], line 3" in html
+    assert query.source_file.rsplit("/", 1)[-1] not in html
 
 
 def test_displaying_a_queryset_is_profiled_and_attributed_to_its_line(ip_shell):
@@ -104,6 +115,8 @@ def test_keyboard_interrupt_in_a_cell_leaves_no_hook(ip_shell):
     ("line", "message"),
     [
         ("--bogus", "unrecognized arguments: --bogus"),
+        ("--explian", "unrecognized arguments: --explian: did you mean --explain?"),
+        ("--no-timelines", "did you mean --no-timeline?"),
         ("--using replica", "Unknown database alias 'replica'"),
         ("-o 1x", "-o/--name needs a Python variable name"),
         ("--rows -3", "--rows needs a number of 0 or more"),
@@ -120,33 +133,82 @@ def test_bad_input_is_one_clear_line(ip_shell, line, message):
     assert connection.execute_wrappers == []
 
 
-def test_rows_option_and_config_limit_the_table(ip_shell):
-    ip_shell.run_line_magic("config", "OrmProfile.max_rows = 2")
-    try:
-        result, captured = run(
-            ip_shell,
-            "%%orm_profile\nfor pk in range(1, 6):\n    Post.objects.filter(pk=pk).exists()\n",
-        )
-        result.raise_error()
-        html = all_html(captured)
-        assert html.count("<tr>") == 1 + 2  # header + two queries
-        assert "Showing 2 of 5 queries" in html
-    finally:
-        ip_shell.run_line_magic("config", "OrmProfile.max_rows = 50")
+@pytest.mark.parametrize(
+    ("line", "message"),
+    [
+        ("--analyse Post.objects.all()", "unknown option --analyse: did you mean --analyze?"),
+        ("--verbose Post.objects.all()", "unknown option --verbose. Usage"),
+        ("--whatiff Post.objects.all()", "did you mean --whatif?"),
+    ],
+)
+def test_orm_explain_suggests_the_nearest_option(ip_shell, line, message):
+    with pytest.raises(UsageError, match="Usage: %orm_explain") as raised:
+        ip_shell.run_line_magic("orm_explain", line)
+    assert message in str(raised.value)
+
+
+def test_the_table_has_one_row_per_query_shape_unfolding_to_its_queries(ip_shell):
     result, captured = run(
         ip_shell,
-        "%%orm_profile --rows 1\n"
-        "for pk in range(1, 4):\n    Post.objects.filter(pk=pk).exists()\n",
+        "%%orm_profile\nfor pk in range(1, 7):\n    Post.objects.filter(pk=pk).exists()\n"
+        "Post.objects.count()\n",
     )
-    html = all_html(captured)
-    assert "Showing 1 of 3 queries" in html
+    result.raise_error()
+    table = captured.outputs[-1].data["text/html"]
+    # Two shapes, the costlier first: six exists() from line 3, one count() from line 4.
+    labels = re.findall(r'<tr><td style="[^"]*">(#\d+ [^<]+)</td>', table)
+    assert labels == ["#1 SELECT blog_post", "#2 SELECT blog_post"]
+    assert ">6</td>" in table and "line 3: Post.objects.filter(pk=pk).exists()" in table
+    # Unfolding a shape lists its queries, with their params, under its SQL.
+    assert table.count("<details><summary>") == 2 and "Its queries:" in table
+    assert "(1, 1)" in table or "(1,)" in table
+    assert "--rows N lists the N slowest one by one" in table
+    # The text copy is the same short table, no markdown copy of it.
+    text = captured.outputs[-1].data["text/plain"]
+    assert text.splitlines()[0].split() == ["shape", "queries", "total", "ms", "max", "ms",
+                                            "lines", "SQL"]  # fmt: skip
+    assert "text/markdown" not in captured.outputs[-1].data
+
+
+def test_rows_option_lists_the_slowest_queries_one_by_one(ip_shell):
+    result, captured = run(
+        ip_shell,
+        "%%orm_profile --rows 2\n"
+        "for pk in range(1, 6):\n    Post.objects.filter(pk=pk).exists()\n",
+    )
+    result.raise_error()
+    html = captured.outputs[-1].data["text/html"]
+    assert html.count("<tr>") == 1 + 2  # header + two queries
+    assert "Showing the 2 slowest of 5 queries" in html
+    times = [
+        float(t)
+        for t in re.findall(
+            r'text-align:right;vertical-align:top">([\d.]+)</td><td style="text-align:left', html
+        )
+    ]
+    assert times == sorted(times, reverse=True) and len(times) == 2
+    prof_rows = ip_shell.user_ns.get("_")  # the cell kept no name: nothing else to check
+    del prof_rows
+
+
+def test_max_rows_config_limits_the_shapes_listed(ip_shell):
+    ip_shell.run_line_magic("config", "OrmProfile.max_rows = 1")
+    try:
+        result, captured = run(
+            ip_shell, "%%orm_profile\nPost.objects.count()\nPost.objects.exists()\n"
+        )
+        result.raise_error()
+    finally:
+        ip_shell.run_line_magic("config", "OrmProfile.max_rows = 50")
+    html = captured.outputs[-1].data["text/html"]
+    assert "Showing the 1 costliest of 2 query shapes" in html
 
 
 def test_output_reads_as_text_too(ip_shell):
     _, captured = run(ip_shell, "%%orm_profile\nPost.objects.count()\n")
     output = captured.outputs[0]  # the summary comes first
     assert output.data["text/plain"].startswith("1 query · ")
-    assert output.data["text/markdown"].startswith("**1 query · ")
+    assert "<strong>1 query · " in output.data["text/html"]
 
 
 def test_unload_removes_the_magic_and_its_config(ip_shell):
@@ -179,21 +241,23 @@ def test_findings_list_comes_above_the_query_table_and_into_p_findings(ip_shell)
     result.raise_error()
     html = all_html(captured)  # the summary with its findings comes first, the table last
     assert html.index("Findings, worst first:") < html.index("<ul>") < html.index("<table>")
-    assert f"<pre><code>{PART1_FIX}</code></pre>" in html
+    assert f">{PART1_FIX}</code></pre>" in html
     assert "Post.author (foreign key)" in html and "Comment.user (foreign key)" in html
-    assert "<script" not in html and "style=" not in html
+    # Plain HTML: no script, no classes; styles only align text (JupyterLab's stylesheet).
+    assert "<script" not in html and "class=" not in html
     (finding,) = ip_shell.user_ns["prof"].findings
     assert finding.kind == "n_plus_one"
     assert finding.line == 3
-    assert finding.message.startswith("N+1: ") and "queryset of line 3" in finding.message
+    assert "queries load related objects" in finding.message
+    assert "queryset of line 3" in finding.message and "N+1" not in finding.message
     assert finding.suggestion == PART1_FIX.replace("&#x27;", "'")
     summary = captured.outputs[0]
-    text, markdown = summary.data["text/plain"], summary.data["text/markdown"]
+    text = summary.data["text/plain"]
     assert text.splitlines()[1] == "Findings, worst first:"
-    assert text.splitlines()[2].startswith("- [high · N+1] N+1: ")
-    assert "- **high · N+1**: N+1: " in markdown
-    assert f"`{finding.suggestion}`" in markdown
-    assert "| # |" in captured.outputs[-1].data["text/markdown"]  # the table comes last
+    assert text.splitlines()[2].startswith("- [high · N+1] ") and "N+1: " not in text
+    assert f"    {finding.suggestion}" in text.splitlines()
+    assert set(summary.data) == {"text/html", "text/plain"}  # no third copy in markdown
+    assert captured.outputs[-1].data["text/plain"].startswith("shape ")  # the table comes last
 
 
 def n_plus_one_relations(shell) -> list[str]:
@@ -241,7 +305,7 @@ def test_part2_in_a_cell_names_the_cell_line_and_the_better_call(ip_shell):
     (finding,) = ip_shell.user_ns["prof"].findings
     assert (finding.kind, finding.line) == ("bool", 4)
     assert finding.message.startswith(
-        "line 4: `if posts:  # evaluates the entire queryset` loads every matching row"
+        "Line 4: `if posts:  # evaluates the entire queryset` loads every matching row"
     )
     assert finding.suggestion == "if posts.exists():  # evaluates the entire queryset"
 

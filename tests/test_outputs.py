@@ -16,9 +16,10 @@ pytestmark = pytest.mark.django_db
 
 N_PLUS_ONE_CELL = (
     "%%orm_profile {options}\n"
-    "from sample_app.blog.models import Post\n"
+    "from sample_app.blog.models import Comment, Post\n"
     "posts = list(Post.objects.order_by('pk')[:5])\n"
     "names = [post.author.username for post in posts]\n"
+    "comments = Comment.objects.count()\n"  # a third query shape: the charts come from 3 on
 )
 
 
@@ -59,12 +60,16 @@ def test_parts_come_in_order_summary_findings_timeline_charts_table(ip_shell, no
     outputs = run(ip_shell)
     assert [kind(o) for o in outputs] == ["summary", "timeline", "charts", "table"]
     summary = outputs[0].data
-    assert summary["text/plain"].startswith("6 queries · ")
-    assert "N+1: 5 queries load related objects" in summary["text/html"]
+    assert summary["text/plain"].startswith("7 queries · ")
+    assert "5 queries load related objects" in summary["text/html"]
     assert "select_related(&#x27;author&#x27;)" in summary["text/html"]
     timeline = outputs[1].data[PLOTLY_MIME]
-    assert [t["name"] for t in timeline["data"]] == ["#1 SELECT blog_post", "#2 SELECT auth_user"]
-    assert "N+1 ×5 from blog.Post.author, line 4" in timeline["layout"]["annotations"][0]["text"]
+    assert [t["name"] for t in timeline["data"]] == [
+        "#1 SELECT blog_post",
+        "#2 SELECT auth_user",
+        "#3 SELECT blog_comment",
+    ]
+    assert "N+1 ×5: blog.Post.author, line 4" in timeline["layout"]["annotations"][0]["text"]
     assert "4: names = [post.author.username for post in posts]" in outputs[3].data["text/html"]
 
 
@@ -103,7 +108,7 @@ def test_no_output_embeds_plotly_js(ip_shell, no_browser):
 def test_quiet_shows_the_summary_line_alone(ip_shell):
     outputs = run(ip_shell, "--quiet")
     (output,) = outputs
-    assert output.data["text/plain"].startswith("6 queries · ")
+    assert output.data["text/plain"].startswith("7 queries · ")
     assert "\n" not in output.data["text/plain"]
     assert "N+1" not in output.data["text/html"]
 

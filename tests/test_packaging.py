@@ -137,9 +137,12 @@ def test_the_core_dependencies_are_what_the_kit_imports_at_run_time():
 
 def test_what_the_kit_imports_only_if_installed_comes_with_the_png_extra():
     _, optional = kit_imports()
-    assert set(optional) == {"kaleido", "choreographer"}
+    assert set(optional) == {"kaleido", "choreographer", "PIL"}
     assert set(optional["kaleido"]) == {"kit/render/figures.py"}
-    assert EXTRAS["png"] == ["kaleido>=1.0"]
+    # Pillow keeps the PNG copies in a small palette; without it they are kaleido's own.
+    assert set(optional["PIL"]) == {"kit/render/figures.py"}
+    assert distributions({"PIL"}) == {"pillow"}
+    assert EXTRAS["png"] == ["kaleido>=1.0", "pillow>=10.0"]
     # choreographer drives the browser for kaleido: kaleido requires it.
     assert "choreographer" in _names(requires("kaleido") or [])
 
@@ -147,7 +150,7 @@ def test_what_the_kit_imports_only_if_installed_comes_with_the_png_extra():
 def test_the_extras_hold_their_packages():
     assert {extra: _names(packages) for extra, packages in EXTRAS.items()} == {
         "lab": {"jupyterlab", "ipykernel", "django-extensions"},
-        "png": {"kaleido"},
+        "png": {"kaleido", "pillow"},
         "notebooks": {
             "django",
             "django-debug-toolbar",

@@ -279,10 +279,10 @@ def test_a_notebook_cell_around_client_get_shows_the_template_lines_and_the_view
     html = "".join(o.data.get("text/html", "") for o in captured.outputs)
     author_line = template_line("blog/post_list.html", "post.author.username")
     # The findings name the template lines, the cell line the request came from, the view.
-    assert f"at {author_line} (cell line 3)" in html
+    assert f"at {author_line} (called from line 3)" in html
     assert "the view post_list (views.py:" in html
     assert "posts = Post.objects.filter(published=True)" in html
-    # The query table shows each query's template line and tag.
+    # The table by shape shows where each shape came from: the template line and its tag.
     assert f"{author_line} {{{{ post.author.username }}}}" in html
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 
 import numpy as np
@@ -63,7 +64,10 @@ def test_n_plus_one_groups_are_boxed_and_labelled():
     assert (box.x0, box.x1) == (4.0, 12.5)  # first author query's start to the last one's end
     assert box.y0 < 1 < box.y1
     (note,) = fig.layout.annotations
-    assert note.text == "N+1 ×5 from auth_user, line 3"
+    assert note.text == "N+1 ×5: auth_user, line 3"
+    # In the right margin, outside the plot: never over a bar or a row name.
+    assert (note.xref, note.x, note.xanchor) == ("paper", 1.0, "left")
+    assert fig.layout.margin.r > 150
 
 
 def test_no_box_without_an_n_plus_one_group():
@@ -71,14 +75,30 @@ def test_no_box_without_an_n_plus_one_group():
     assert fig.layout.shapes == () and fig.layout.annotations == ()
 
 
-def test_hover_gives_sql_params_cell_line_and_duration():
+def test_hover_gives_sql_cell_line_and_duration():
     fig = render_timeline(n_plus_one_profile(posts=3))
     authors = fig.data[1]
-    assert "FROM &quot;auth_user&quot; WHERE" in authors.hovertemplate
-    assert authors.text.tolist()[0] == "cell line 3 · params (10,)"
+    # Plain quotes: plotly shows an &quot; entity as typed.
+    assert 'FROM<br>"auth_user" WHERE' in authors.hovertemplate
+    assert "&quot;" not in authors.hovertemplate
+    # One line behind the whole row: said once, not per query; no per-query text at all.
+    assert "ms, line 3<br>" in authors.hovertemplate and authors.text is None
     number, start, duration = authors.customdata[0].tolist()
     assert (number, start, duration) == (2, 4.0, 0.5)
     assert "%{customdata[2]:.2f} ms" in authors.hovertemplate
+
+
+def test_a_row_from_several_lines_gives_each_querys_line():
+    records = [record(i, AUTHOR_SQL, (i,), start_ms=2.0 * i, line=3 + i % 2) for i in range(4)]
+    (trace,) = render_timeline(make_profile(records)).data
+    assert trace.customdata[:, 3].tolist() == [3, 4, 3, 4]
+    assert "line %{customdata[3]}" in trace.hovertemplate
+
+
+def test_a_figure_carries_no_template():
+    text = pio.to_json(render_timeline(n_plus_one_profile(posts=3)), validate=False)
+    # plotly_white would add 6.5 KB to each figure: its look is in a few settings instead.
+    assert json.loads(text)["layout"].get("template") in (None, {}) and len(text) < 6_000
 
 
 def test_the_sql_is_in_the_figure_once_per_shape_not_once_per_query():

@@ -164,7 +164,7 @@ def _finding(
     return Finding(
         kind="n_plus_one",
         severity="high",
-        message=f"N+1 in the admin: {total:,} queries load related objects one at a time for "
+        message=f"{total:,} queries load related objects one at a time for "
         f"the columns of {view.short_name}'s changelist "
         f"({_admin_place(view, file_text, 'list_display')}): "
         f"{relation_parts(members, by_id, places.where)}. Load them with the changelist's "

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
-from kit.analysis.location import record_place
+from kit.analysis.location import CellNumbers, record_place
 from kit.capture.records import QueryRecord
 
 __all__ = ["SEVERITIES", "Finding", "Places", "sort_findings"]
@@ -60,10 +60,11 @@ class Places:
 
     cell_filename: str | None = None
     source_text: Callable[[QueryRecord], str | None] | None = None
+    cells: CellNumbers = field(default_factory=dict)
 
     def where(self, record: QueryRecord) -> str:
-        """ "line 4" for the profiled cell, "views.py:12 (cell line 3)" for other code."""
-        return record_place(record, self.cell_filename)
+        """ "line 4" for the profiled cell, "cell [3], line 6 (called from line 3)" elsewhere."""
+        return record_place(record, self.cell_filename, self.cells)
 
     def text(self, record: QueryRecord) -> str | None:
         """The source line behind the record, stripped, when it can be read."""

@@ -6,6 +6,9 @@ import re
 from dataclasses import dataclass
 from functools import lru_cache
 
+from kit.analysis import sqltokens
+from kit.analysis.sqltokens import CALL_WORDS, KEYWORDS
+
 __all__ = ["SqlShape", "fingerprint", "sql_shape"]
 
 
@@ -18,68 +21,12 @@ class SqlShape:
     tables: tuple[str, ...]
 
 
-# Token types: K keyword, I identifier, Q identifier that must stay quoted, V value (placeholder
-# or literal), E the "..." of a folded list, O operator, X any other character; the punctuation
-# ( ) [ ] , . ; is its own type.
+# The fingerprint's own token types, built from the lexer's tokens: K keyword, I identifier,
+# Q identifier that must stay quoted, V value (placeholder or literal), E the "..." of a
+# folded list, O operator, X any other character; the punctuation ( ) [ ] , . ; is its own type.
 Token = tuple[str, str]
 
-# Alternatives are ordered by how often Django emits them, except where they overlap: string
-# prefixes before words, comments before operators, [name] before "[", placeholders before ":".
-_TOKEN_RE = re.compile(
-    r"""
-    \s*+(?:
-      (?P<dq>"(?:[^"]+|"")*"?)
-    | (?P<punct>[(),;]|\.(?!\.\.|\d))
-    | (?P<estr>[eE]'(?:[^'\\]+|\\.|'')*'?)
-    | (?P<str>[nNxXbB]?'(?:[^']+|'')*'?)
-    | (?P<word>[^\W\d][\w$]*)
-    | (?P<ph>%\([^()%\s]*\)s|%[sbt]|\?\d*|\$\d+|:(?:[^\W\d]\w*|\d+))
-    | (?P<num>0[xX][0-9a-fA-F]+|(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?)
-    | (?P<comment>--[^\n]*|/\*.*?(?:\*/|\Z))
-    | (?P<dollar>\$(?P<tag>[^\W\d]\w*)?\$.*?(?:\$(?P=tag)\$|\Z))
-    | (?P<bt>`(?:[^`]+|``)*`?)
-    | (?P<br>\[(?<![\w\[\])"`$?]\[)[^\W\d][^\]\[]*\])
-    | (?P<pct>%%)
-    | (?P<dots>\.\.\.)
-    | (?P<op>::|<=>|->>|\#>>|<=|>=|<>|!=|\|\||->|\#>|@>|<@|&&|[-+*/%<>=!~^&|\#@])
-    | (?P<bracket>[\[\]])
-    | (?P<other>.)
-    )
-    """,
-    re.VERBOSE | re.DOTALL,
-)
 _SIMPLE_NAME_RE = re.compile(r"[^\W\d][\w$]*")
-
-# Words printed upper-case; any other bare word is an identifier, printed lower-case. Kept as
-# text: as list literals these tables would take two hundred lines.
-_CLAUSE_WORDS = frozenset(
-    """
-    ABSOLUTE ADD ALL ALTER ANALYZE AND ANY ARRAY AS ASC AT AUTOINCREMENT AUTO_INCREMENT BACKWARD
-    BEGIN BETWEEN BY CASCADE CASE CAST CHECK CLOSE COLLATE COLUMN COMMIT COMMITTED CONFLICT
-    CONSTRAINT CREATE CROSS CURRENT CURSOR DECLARE DEFAULT DEFERRABLE DEFERRED DELETE DESC DISTINCT
-    DO DROP DUPLICATE ELSE END ESCAPE EXCEPT EXISTS EXPLAIN FALSE FETCH FILTER FIRST FOLLOWING FOR
-    FOREIGN FORMAT FORWARD FROM FULL GLOB GROUP GROUPS HAVING HOLD IF IGNORE ILIKE IMMEDIATE IN
-    INDEX INITIALLY INNER INSERT INTERSECT INTERVAL INTO IS ISOLATION JOIN KEY LAST LATERAL LEFT
-    LEVEL LIKE LIMIT LOCKED MATERIALIZED MOVE NATURAL NEXT NO NOT NOTHING NOWAIT NULL NULLS OF
-    OFFSET ON ONLY OR ORDER OTHERS OUTER OVER PARTITION PLAN PRAGMA PRECEDING PRIMARY PRIOR QUERY
-    RANGE READ RECURSIVE REFERENCES REGEXP RELATIVE RELEASE RENAME REPEATABLE REPLACE RESTRICT
-    RETURNING RIGHT ROLLBACK ROW ROWS SAVEPOINT SCROLL SELECT SERIALIZABLE SESSION SET SHARE SHOW
-    SKIP SOME START STRAIGHT_JOIN TABLE TEMP TEMPORARY THEN TIES TIME TO TRANSACTION TRUE TRUNCATE
-    UNBOUNDED UNCOMMITTED UNION UNIQUE UPDATE USING VALUES VERBOSE VIEW WHEN WHERE WINDOW WITH
-    WITHIN WITHOUT WORK ZONE
-    """.split()  # noqa: SIM905
-)
-# Function-like keywords: a "(" after them is a call and is printed without a space.
-_CALL_WORDS = frozenset(
-    """
-    ABS ALL ANY ARRAY ARRAY_AGG AVG CAST CEIL CEILING COALESCE CONCAT CONCAT_WS COUNT CUME_DIST
-    DATE_TRUNC DENSE_RANK EXISTS EXTRACT FIRST_VALUE FLOOR GREATEST GROUP_CONCAT LAG LAST_VALUE
-    LEAD LEAST LEFT LENGTH LOWER LTRIM MAX MIN MOD NOW NTH_VALUE NTILE NULLIF PERCENT_RANK POWER
-    RANK REPLACE RIGHT ROUND ROW_NUMBER RTRIM SOME STRING_AGG SUBSTR SUBSTRING SUM TRIM UNNEST
-    UPPER
-    """.split()  # noqa: SIM905
-)
-_KEYWORDS = _CLAUSE_WORDS | _CALL_WORDS
 # Keywords that stand for a value inside a VALUES row; they do not change an INSERT's plan.
 _ROW_VALUE_WORDS = frozenset({"NULL", "TRUE", "FALSE", "DEFAULT"})
 # Calls whose arguments use FROM as syntax, as in EXTRACT(YEAR FROM col), not to name a table.
@@ -97,6 +44,8 @@ _KINDS = {
 }
 _QUERY_WORDS = frozenset({"SELECT", "INSERT", "REPLACE", "UPDATE", "DELETE"})
 _VALUE: Token = ("V", "?")
+_KEYWORD_TOKENS: dict[str, Token] = {word: ("K", word) for word in KEYWORDS}
+_PUNCTUATION: dict[str, Token] = {p: (p, p) for p in "()[],.;"} | {"...": ("E", "...")}
 _FOLDED_ROW: list[Token] = [("(", "("), ("E", "..."), (")", ")")]
 _ORDER_BY_NULL: list[Token] = [("K", "ORDER"), ("K", "BY"), ("K", "NULL")]
 _DISTINCT: Token = ("K", "DISTINCT")  # FROM after it is IS DISTINCT FROM, not a table
@@ -117,60 +66,38 @@ def fingerprint(sql: str) -> str:
 
 
 def _tokenize(sql: str) -> list[Token]:
-    """Split SQL into tokens, placeholders and literals already folded to values."""
-    tokens: list[Token] = []
-    append = tokens.append
-    # rstrip: trailing blanks would make the leading \s*+ rescan to the end at each position.
-    for m in _TOKEN_RE.finditer(sql.rstrip()):
-        group = m.lastgroup
-        if group == "dq" or group == "word":
-            after_dot = bool(tokens) and tokens[-1][0] in ".E"
-            text = m[group]
-            append(
-                _quoted_token(text, after_dot) if group == "dq" else _word_token(text, after_dot)
-            )
-        elif group == "punct" or group == "bracket":
-            append((m[group], m[group]))
-        elif group in ("ph", "str", "estr", "dollar"):
+    """The fingerprint's tokens of `sql`: no blanks or comments, literals folded to values."""
+    out: list[Token] = []
+    append = out.append
+    for token in sqltokens.tokens(sql):
+        kind = token.kind
+        if kind == "whitespace" or kind == "comment":
+            continue
+        if kind == "identifier":
+            after_dot = bool(out) and out[-1][0] in ".E"
+            append(_identifier(token.value, after_dot, token.quoted))
+        elif kind == "punctuation":
+            append(_PUNCTUATION[token.text])
+        elif kind == "keyword":
+            append(_KEYWORD_TOKENS[token.value])
+        elif kind == "placeholder" or kind == "string":
             append(_VALUE)
-        elif group == "num":
-            _append_number(tokens, m[group])
-        elif group == "bt" or group == "br":
-            append(_quoted_token(m[group], bool(tokens) and tokens[-1][0] in ".E"))
-        elif group == "op" or group == "pct":
-            append(("O", "%" if group == "pct" else m[group]))
-        elif group == "dots":
-            append(("E", "..."))
-        elif group == "other":
-            append(("X", m[group]))
-    return tokens
+        elif kind == "number":
+            _append_number(out, token.text)
+        elif kind == "operator":
+            append(("O", token.value))
+        else:
+            append(("X", token.text))
+    return out
 
 
 @lru_cache(maxsize=4096)
-def _word_token(text: str, after_dot: bool) -> Token:
-    """Token for a bare word: an upper-cased keyword, unless it follows a dot."""
-    upper = text.upper()
-    if not after_dot and text.isascii() and upper in _KEYWORDS:
-        return ("K", upper)
-    return _identifier(text.lower(), after_dot, quoted=False)
-
-
-@lru_cache(maxsize=4096)
-def _quoted_token(text: str, after_dot: bool) -> Token:
-    """Token for a "quoted", `quoted` or [quoted] identifier, without its quotes."""
-    quote = text[0]
-    closer = "]" if quote == "[" else quote
-    body = text[1:-1] if len(text) > 1 and text[-1] == closer else text[1:]
-    if quote != "[":
-        body = body.replace(quote * 2, quote)
-    return _identifier(body.lower(), after_dot, quoted=True)
-
-
 def _identifier(name: str, after_dot: bool, quoted: bool) -> Token:
-    """Identifier token, kept quoted only where bare it would read back differently."""
+    """Identifier token, lower-cased; quoted only where bare it would read back differently."""
+    name = name.lower()
     if not (name.isascii() and name.isidentifier()) and not _SIMPLE_NAME_RE.fullmatch(name):
         return ("Q", name)
-    if quoted and not after_dot and name.isascii() and name.upper() in _KEYWORDS:
+    if quoted and not after_dot and name.isascii() and name.upper() in KEYWORDS:
         return ("Q", name)
     return ("I", name)
 
@@ -212,8 +139,8 @@ def _rewrite(tokens: list[Token]) -> list[Token]:
         elif (
             tokens[i - 1 : i + 2] == _ORDER_BY_NULL
             and (i + 2 == n or tokens[i + 2][0] in "K);")
-            and not (out and out[-1][0] in ".E")
-        ):
+            and not (out and (out[-1][0] in ".E" or out[-1] in _ORDER_BY_NULL[:2]))
+        ):  # after ORDER or BY, dropping it would leave a new ORDER BY NULL for the next pass
             i += 2  # Django adds it to MySQL GROUP BY queries; it means "no order"
         else:
             out.append(token)
@@ -417,7 +344,7 @@ def _render(tokens: list[Token]) -> str:
         elif ptyp in "([.E" or typ in ")],.;E":
             glue = ""
         elif typ == "(":
-            call = ptyp in "IQ" or (ptyp == "K" and prev[1] in _CALL_WORDS)
+            call = ptyp in "IQ" or (ptyp == "K" and prev[1] in CALL_WORDS)
             glue = "" if call and prev2 not in ("INTO", "TABLE", "REFERENCES") else " "
         elif typ == "[":
             glue = "" if ptyp in "IQVK)]" or prev == ("X", "$") else " "

@@ -9,6 +9,7 @@ from kit.analysis.findings import Finding, Places
 from kit.analysis.fingerprint import sql_shape
 from kit.analysis.rendered import evaluated_by_django
 from kit.analysis.snippets import parse_line, with_count, with_exists
+from kit.analysis.wording import sentence
 from kit.capture.records import QueryRecord
 
 __all__ = ["find_lazy_evaluations"]
@@ -80,7 +81,7 @@ def _bool(members: list[QueryRecord], places: Places) -> Finding:
     return Finding(
         kind="bool",
         severity="medium",
-        message=f"{where}: {shown} loads every matching row of {table} {tail}",
+        message=sentence(f"{where}: {shown} loads every matching row of {table} {tail}"),
         record_ids=tuple(r.id for r in members),
         suggestion=with_exists(line) or (f"{subject}.exists()" if subject else None),
         line=record.line,
@@ -101,7 +102,7 @@ def _len(members: list[QueryRecord], places: Places) -> Finding:
     return Finding(
         kind="len",
         severity="medium",
-        message=f"{where}: {shown} loads every row of {table} {tail}",
+        message=sentence(f"{where}: {shown} loads every row of {table} {tail}"),
         record_ids=tuple(r.id for r in members),
         suggestion=with_count(line),
         line=record.line,
@@ -117,8 +118,10 @@ def _count(members: list[QueryRecord], places: Places) -> Finding | None:
     return Finding(
         kind="count",
         severity="low",
-        message=f"{places.where(record)}: `{line}` counts every matching row only to test "
-        "whether there is one: .exists() stops at the first.",
+        message=sentence(
+            f"{places.where(record)}: `{line}` counts every matching row only to test "
+            "whether there is one: .exists() stops at the first."
+        ),
         record_ids=tuple(r.id for r in members),
         suggestion=better,
         line=record.line,
@@ -160,9 +163,11 @@ def _repr(members: list[QueryRecord], places: Places) -> Finding:
     return Finding(
         kind="repr",
         severity="info",
-        message=f"{places.where(record)}: displaying a QuerySet ran it with LIMIT 21 (the "
-        "notebook shows at most 20 rows); those rows are not kept, so using the queryset "
-        "afterwards queries again.",
+        message=sentence(
+            f"{places.where(record)}: displaying a QuerySet ran it with LIMIT 21 (the "
+            "notebook shows at most 20 rows); those rows are not kept, so using the queryset "
+            "afterwards queries again."
+        ),
         record_ids=tuple(r.id for r in members),
         line=record.line,
     )

@@ -22,8 +22,10 @@ from kit.analysis.groups import (
     params_key,
 )
 from kit.analysis.lazy import find_lazy_evaluations
+from kit.analysis.location import CellNumbers
 from kit.analysis.relation_words import describe_relation, relation_parts
 from kit.analysis.view_fixes import FileText, view_fix_findings
+from kit.analysis.wording import counted, sentence
 from kit.capture.cache_records import CacheRecord
 from kit.capture.records import QueryRecord
 
@@ -55,15 +57,17 @@ def analyze(
     cell_filename: str | None = None,
     source_text: Callable[[QueryRecord], str | None] | None = None,
     file_text: FileText | None = None,
+    cells: CellNumbers | None = None,
     cache_calls: Sequence[CacheRecord] = (),
 ) -> Analysis:
     """Group the records, trace every N+1 to its root queryset and write what to change; with
     the block's cache calls, the cache's findings too.
 
     file_text reads a whole source file: a view's, to place a template's or serializer's fix
-    in its queryset, a ModelAdmin's.
+    in its queryset, a ModelAdmin's. cells: the notebook's other cells' code files and their
+    execution counts (locations).
     """
-    places = Places(cell_filename, source_text)
+    places = Places(cell_filename, source_text, dict(cells or {}))
     by_id = {record.id: record for record in records}
     groups = find_n_plus_one(records, threshold)
     fixes, unexplained = plan_fixes(records, groups, places.text)
@@ -125,7 +129,7 @@ def _fix_finding(
     return Finding(
         kind="n_plus_one",
         severity="high",
-        message=f"N+1: {total:,} queries load related objects one at a time for the "
+        message=f"{total:,} queries load related objects one at a time for the "
         f"{class_name(fix.model)} queryset of {places.where(root)}: {parts}. "
         "Fetch them with the queryset instead:",
         record_ids=tuple(sorted(i for g in members for i in g.record_ids)),
@@ -139,25 +143,30 @@ def _group_finding(group: NPlusOneGroup, by_id: dict[int, QueryRecord], places: 
     where = places.where(by_id[group.record_ids[0]])
     relation = group.relation
     suggestion = None
+    params = (
+        "each with its own params"
+        if group.distinct_params == group.count
+        else f"with {counted(group.distinct_params, 'different param')}"
+    )
+    sends = f"{where} sends {group.count:,} {group.kind} queries of one shape, {params}"
     if relation is not None:
         method = "select_related" if relation.single_valued else "prefetch_related"
         suggestion = f".{method}({relation.field!r})"
         advice = (
-            f"loads {describe_relation(relation)} one object at a time: add {suggestion} to "
-            f"the queryset that loads these {class_name(relation.model)} objects."
+            f": it loads {describe_relation(relation)} one object at a time. Add {suggestion} "
+            f"to the queryset that loads these {class_name(relation.model)} objects."
         )
     elif group.kind in _BULK:
-        advice = f"writes one row at a time: use {_BULK[group.kind]}."
+        advice = f": one row at a time. Use {_BULK[group.kind]} instead."
     else:
         advice = (
-            "runs the same query once per value: fetch them in one query "
+            ": the same query once per value. Fetch them in one query "
             "(filter(<field>__in=...), in_bulk()) and look them up in a dict."
         )
     return Finding(
         kind="n_plus_one",
         severity="high",
-        message=f"N+1: {group.count:,} {group.kind} queries of one shape from {where} "
-        f"({group.distinct_params:,} different params) {advice}",
+        message=sentence(sends + advice),
         record_ids=group.record_ids,
         suggestion=suggestion,
         line=group.line,

@@ -11,6 +11,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from kit.analysis.fingerprint import sql_shape
+from kit.analysis.wording import counted
 from kit.capture.records import FingerprintCounter, QueryRecord
 
 __all__ = [
@@ -46,10 +47,12 @@ class ShapeStats:
 
     @property
     def label(self) -> str:
-        """A short name for axes and legends: "#3 SELECT auth_user", "#1 SELECT blog_post +2"."""
+        """A short name for axes and legends: "#3 SELECT auth_user", "#1 SELECT blog_post
+        (+2 tables)" (a join: the main table, and how many more it reads)."""
         if not self.tables:
             return f"#{self.number} {self.kind}"
-        more = f" +{len(self.tables) - 1}" if len(self.tables) > 1 else ""
+        others = len(self.tables) - 1
+        more = f" (+{counted(others, 'table')})" if others else ""
         return f"#{self.number} {self.kind} {main_table(self.fingerprint, self.tables)}{more}"
 
     @property

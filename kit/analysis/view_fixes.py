@@ -163,7 +163,7 @@ def _finding(
     return Finding(
         kind="n_plus_one",
         severity="high",
-        message=f"N+1: {total:,} queries load related objects one at a time for the "
+        message=f"{total:,} queries load related objects one at a time for the "
         f"{class_name(placed.model)} queryset of {owner} ({placed.place}){how}: "
         f"{relation_parts(members, by_id, places.where)}. Fetch them in {its} queryset "
         f"instead ({placed.place}):",

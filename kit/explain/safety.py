@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from functools import lru_cache
 
-import sqlparse
-from sqlparse import tokens as T
-
 from kit.analysis.fingerprint import sql_shape
+from kit.analysis.sqltokens import BLANK_KINDS, GENERIC, Dialect, Token, tokens
 
 # Statement kinds that have a plan; anything else (DDL, SAVEPOINT, SET...) is not explained.
 EXPLAINABLE = frozenset({"SELECT", "INSERT", "UPDATE", "DELETE"})
@@ -18,6 +17,9 @@ _WRITE_WORDS = frozenset(
     {"INSERT", "UPDATE", "DELETE", "MERGE", "REPLACE", "INTO", "SHARE", "LOCK", "TRUNCATE"}
     | {"CREATE", "DROP", "ALTER", "GRANT", "REVOKE", "CALL", "COPY", "DO", "HANDLER", "LOAD"}
 )
+# Write words that are also string functions when a "(" follows at once: REPLACE(s, a, b),
+# MySQL's INSERT(s, pos, len, new). Django's Replace() writes the first.
+_ALSO_FUNCTIONS = frozenset({"REPLACE", "INSERT"})
 # Functions whose effect a rollback does not undo: sequences, advisory locks, files, sessions.
 _UNDOABLE_FUNCTIONS = frozenset(
     {
@@ -41,6 +43,27 @@ _UNDOABLE_FUNCTIONS = frozenset(
 )
 _EXPLAIN_WORDS = frozenset({"EXPLAIN", "ANALYZE", "ANALYSE", "DESCRIBE", "DESC"})
 
+# The same text as each database the kit explains on may read it. Where their rules differ (a
+# backslash in a string, # or "--x", $$, nested /* */, MySQL's /*! ... */), one database's
+# string or comment is another's code, so a text is refused when any reading refuses it.
+# `name` and [name] are names in every reading: where a database has neither, what they could
+# hide sits after a character it cannot parse, and nothing of the text runs.
+_MYSQL = Dialect(
+    backslash_escapes=True, double_quoted_strings=True, dollar_quotes=False, mysql_comments=True
+)
+_POSTGRESQL = Dialect(nested_comments=True, cr_ends_comments=True)
+_READINGS: tuple[tuple[str, Dialect], ...] = (
+    ("", GENERIC),
+    ("PostgreSQL", _POSTGRESQL),
+    (
+        "PostgreSQL without standard_conforming_strings",
+        replace(_POSTGRESQL, backslash_escapes=True),
+    ),
+    ("MySQL", _MYSQL),
+    ("MySQL with ANSI_QUOTES", replace(_MYSQL, double_quoted_strings=False)),
+    ("MySQL with NO_BACKSLASH_ESCAPES", replace(_MYSQL, backslash_escapes=False)),
+)
+
 
 class RefusedStatement(ValueError):
     """A statement the kit will not run under EXPLAIN (or under ANALYZE); says why."""
@@ -61,14 +84,19 @@ def may_analyze(sql: str) -> bool:
 @lru_cache(maxsize=1024)
 def _refusal(sql: str, analyze: bool) -> str | None:
     """Why `sql` may not be explained this way, or None when it may."""
-    statements = [s for s in sqlparse.parse(sql) if str(s).strip(" \t\r\n;")]
-    if not statements:
-        return "there is no SQL statement to explain."
-    if len(statements) > 1:
-        return f"refused: {len(statements)} statements in one text; EXPLAIN takes one."
-    words = _words(statements[0])
-    if words and words[0][1] in _EXPLAIN_WORDS:
-        return f"refused: the statement already starts with {words[0][1]}."
+    statements: list[tuple[str, list[Token]]] = []
+    for reading, dialect in _readings(sql):
+        # A line break and a ";" after the text end any comment; only a string, name or comment
+        # left open swallows them. The ";" only adds an empty statement.
+        found = tokens(sql + _SENTINEL, dialect)
+        # Held to the generic reading only: as MySQL reads it, SQLite's ESCAPE '\' never closes.
+        if not reading and found[-1].text != ";":
+            return "refused: the text ends inside a string, quoted name or comment never closed."
+        pieces = _statements(found)
+        reason = _statement_refusal(pieces)
+        if reason:
+            return _as_read(reason, reading)
+        statements.append((reading, pieces[0]))
     kind = sql_shape(sql).kind
     if kind not in EXPLAINABLE:
         return f"{kind} statements have no plan; only SELECT, INSERT, UPDATE and DELETE do."
@@ -76,18 +104,78 @@ def _refusal(sql: str, analyze: bool) -> str | None:
         return None
     if kind != "SELECT":
         return f"ANALYZE runs only SELECT statements; this one is {kind}."
-    for ttype, word in words:
-        if ttype is not T.Name and word in _WRITE_WORDS:
-            return f"ANALYZE refused: the SELECT contains {word}, so it may write or lock."
-        if ttype is T.Name and word in _UNDOABLE_FUNCTIONS:
-            return f"ANALYZE refused: {word.lower()}() has effects a rollback cannot undo."
+    for reading, statement in statements:
+        reason = _analyze_refusal(statement)
+        if reason:
+            return _as_read(reason, reading)
     return None
 
 
-def _words(statement: sqlparse.sql.Statement) -> list[tuple[object, str]]:
-    """The statement's keywords and names, upper-cased, in order (no strings or comments)."""
-    return [
-        (T.Name if token.ttype in T.Name else token.ttype, token.value.upper())
-        for token in statement.flatten()
-        if token.ttype in T.Keyword or token.ttype in T.Name
-    ]
+def _readings(sql: str) -> list[tuple[str, Dialect]]:
+    """The readings of `sql` that may differ, each with only the rules that can apply to it."""
+    comments = "/*" in sql
+    readings: dict[Dialect, str] = {}
+    for reading, dialect in _READINGS:
+        backslashes = dialect.backslash_escapes and "\\" in sql
+        relevant = Dialect(
+            backslash_escapes=backslashes,
+            # With no backslash a "..." string ends where a "..." name does, and holds no word.
+            double_quoted_strings=dialect.double_quoted_strings and backslashes,
+            dollar_quotes=dialect.dollar_quotes and "$" in sql,
+            nested_comments=dialect.nested_comments and comments,
+            cr_ends_comments=dialect.cr_ends_comments and "\r" in sql,
+            mysql_comments=dialect.mysql_comments
+            and (comments or "*/" in sql or "#" in sql or "--" in sql),
+        )
+        readings.setdefault(relevant, reading)
+    return [(reading, dialect) for dialect, reading in readings.items()]
+
+
+def _statements(found: tuple[Token, ...]) -> list[list[Token]]:
+    """The text split at semicolons; pieces with nothing but blanks and comments left out."""
+    pieces: list[list[Token]] = [[]]
+    for token in found:
+        if token.kind == "punctuation" and token.text == ";":
+            pieces.append([])
+        else:
+            pieces[-1].append(token)
+    return [piece for piece in pieces if any(t.kind not in BLANK_KINDS for t in piece)]
+
+
+def _statement_refusal(statements: list[list[Token]]) -> str | None:
+    """Why these are not one statement that EXPLAIN may prefix, or None."""
+    if not statements:
+        return "there is no SQL statement to explain."
+    if len(statements) > 1:
+        return f"refused: {len(statements)} statements in one text; EXPLAIN takes one."
+    first = next((t for t in statements[0] if t.kind in _WORDS), None)
+    if first is not None and first.value.upper() in _EXPLAIN_WORDS:
+        return f"refused: the statement already starts with {first.value.upper()}."
+    return None
+
+
+def _analyze_refusal(statement: list[Token]) -> str | None:
+    """Why this SELECT may write, lock or leave an effect behind, or None."""
+    after_dot = False
+    for i, token in enumerate(statement):
+        if token.kind in _WORDS:
+            word = token.value.upper()
+            bare = token.kind == "keyword" or not (token.quoted or after_dot)
+            called = word in _ALSO_FUNCTIONS and statement[i + 1 : i + 2] == [_OPEN]
+            if bare and word in _WRITE_WORDS and not called:
+                return f"ANALYZE refused: the SELECT contains {word}, so it may write or lock."
+            if word in _UNDOABLE_FUNCTIONS:
+                return f"ANALYZE refused: {word.lower()}() has effects a rollback cannot undo."
+        if token.kind not in BLANK_KINDS:
+            after_dot = token.text == "."
+    return None
+
+
+def _as_read(reason: str, reading: str) -> str:
+    """The reason, saying which database's reading of the text it comes from."""
+    return f"{reason[:-1]} (as {reading} reads the text)." if reading else reason
+
+
+_SENTINEL = "\n;"
+_WORDS = frozenset({"keyword", "identifier"})
+_OPEN = Token("punctuation", "(", "(")

@@ -8,23 +8,15 @@ read here.
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from functools import lru_cache
 
+from kit.analysis import sqltokens
+
+# sqlrefs' own token types, built from the lexer's tokens: kw (a word of the set below), name,
+# value (a literal or placeholder), num, op (operators and punctuation), other.
 Token = tuple[str, str]
 
-_TOKEN = re.compile(
-    r"""\s*(?:
-      (?P<str>'(?:[^']|'')*')
-    | (?P<quoted>"(?:[^"]|"")+"|`(?:[^`]|``)+`)
-    | (?P<word>[A-Za-z_][\w$]*)
-    | (?P<num>\d+(?:\.\d+)?)
-    | (?P<op><=|>=|<>|!=|::|[=<>(),.])
-    | (?P<other>\S)
-    )""",
-    re.VERBOSE,
-)
 # Words that start a clause of the query they are in.
 _CLAUSES = frozenset(
     {"SELECT", "FROM", "JOIN", "ON", "WHERE", "GROUP", "HAVING", "ORDER", "LIMIT", "OFFSET"}
@@ -94,8 +86,9 @@ def sql_refs(sql: str) -> SqlRefs:
     for clause in ("GROUP", "ORDER"):
         for item in _items(tokens, clause):
             ref = _plain_column(item, resolve)
-            if ref is None and item and item[0][0] == "num" and 0 < int(item[0][1]) <= len(select):
-                ref = select[int(item[0][1]) - 1]  # GROUP BY 1: the first select item
+            position = _position(item[0])
+            if ref is None and 0 < position <= len(select):
+                ref = select[position - 1]  # GROUP BY 1: the first select item
                 if ref is not None:
                     refs.append(ColumnRef(ref.table, ref.column, clause, "", _desc(item)))
             if ref is None:
@@ -105,19 +98,24 @@ def sql_refs(sql: str) -> SqlRefs:
 
 
 def _tokens(sql: str) -> list[Token]:
-    out = []
-    for m in _TOKEN.finditer(sql):
-        kind = m.lastgroup or "other"
-        text = m[kind]
-        if kind == "quoted":
-            out.append(("name", text[1:-1].replace(text[0] * 2, text[0])))
-        elif kind == "word":
-            upper = text.upper()
-            out.append(("kw", upper) if upper in _KEYWORDS else ("name", text))
-        elif kind != "str":
-            out.append((kind, text))
-        else:
+    """The tokens this module reads: no blanks or comments, literals folded to values."""
+    out: list[Token] = []
+    for token in sqltokens.tokens(sql):
+        kind = token.kind
+        if kind == "keyword" and token.value in _KEYWORDS:
+            out.append(("kw", token.value))
+        elif kind == "identifier":
+            out.append(("name", token.value))
+        elif kind == "keyword":
+            out.append(("name", token.text))  # COUNT, UPPER: a "(" after them is a call
+        elif kind == "string" or kind == "placeholder":
             out.append(("value", "?"))
+        elif kind == "number":
+            out.append(("num", token.text))
+        elif kind == "operator" or kind == "punctuation":
+            out.append(("op", token.text))
+        elif kind == "other":
+            out.append(("other", token.text))
     return out
 
 
@@ -212,6 +210,11 @@ def _plain_column(item: list[Token], resolve: dict[str, str]) -> ColumnRef | Non
     if len(words) >= 3 and _is_column(words, 0) and (len(words) == 3 or words[3] == ("kw", "AS")):
         return ColumnRef(resolve.get(words[0][1], words[0][1]), words[2][1], "", "", _desc(item))
     return None
+
+
+def _position(token: Token) -> int:
+    """The select-list position a GROUP BY or ORDER BY item names (1-based), or 0."""
+    return int(token[1]) if token[0] == "num" and token[1].isdigit() else 0
 
 
 def _desc(item: list[Token]) -> bool:

@@ -1,4 +1,7 @@
-"""What `%load_ext kit` installs and `%unload_ext kit` removes: the magics, %config, one hook."""
+"""What `%load_ext kit` installs and `%unload_ext kit` removes: the magics, %config, one hook.
+
+In a Jupyter kernel it also starts warming the render path in the background (kit.magics.warmup).
+"""
 
 from __future__ import annotations
 
@@ -11,6 +14,8 @@ from kit.bootstrap import setup
 from kit.errors import KitUsageError
 from kit.magics.orm_explain import OrmExplain
 from kit.magics.orm_profile import OrmProfile
+from kit.magics.progress import in_kernel
+from kit.magics.warmup import start_warm_up
 
 MAGIC_CLASSES = (OrmProfile, OrmExplain)
 
@@ -44,6 +49,10 @@ def register(shell: InteractiveShell) -> None:
     hook = AutoSetup()
     _hooks[id(shell)] = hook
     shell.events.register("pre_run_cell", hook)
+    if in_kernel(shell):
+        # The first cell's outputs waited seconds for imports and the PNG browser: done now,
+        # in the background (kit.render.warm).
+        start_warm_up(magics.static_images)
 
 
 # One AutoSetup hook per shell, so unregister removes exactly the one register added.

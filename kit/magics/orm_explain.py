@@ -13,6 +13,7 @@ from kit.errors import KitUsageError
 from kit.explain import ExplainError, ExplainOptions, Thresholds, explain_queryset
 from kit.explain.runner import check_queryset
 from kit.explain.whatif import with_whatifs
+from kit.magics.arguments import nearest, unknown_option
 from kit.render.plan_figure import PlanFigure
 from kit.render.plans import PlanReport
 
@@ -60,9 +61,20 @@ class OrmExplain(Magics):
 
     def parse_line(self, line: str) -> tuple[str, str]:
         """(expression, mode): IPython's own option parsing, as %timeit's; the rest verbatim."""
-        opts, expression = self.parse_options(
-            line, "", *FLAGS, posix=False, strict=False, preserve_non_opts=True
-        )
+        try:
+            opts, expression = self.parse_options(
+                line, "", *FLAGS, posix=False, strict=False, preserve_non_opts=True
+            )
+        except UsageError as exc:
+            # getopt's own words list the flags without their dashes: say it plainly.
+            token = unknown_option(str(exc))
+            if token is None:
+                raise
+            close = nearest(token, [f"--{flag}" for flag in FLAGS])
+            hint = f": did you mean {close}?" if close else "."
+            raise UsageError(
+                f"%orm_explain: unknown option {token}{hint} Usage: {USAGE}"
+            ) from None
         modes = [flag for flag in FLAGS if flag in opts]
         if len(modes) > 1:
             raise UsageError(f"Choose one of --analyze and --whatif. Usage: {USAGE}")

@@ -7,21 +7,26 @@ from __future__ import annotations
 
 import ast
 import keyword
+from contextlib import ExitStack
 from typing import Any, cast
 
 from IPython.core.error import UsageError
 from IPython.core.interactiveshell import InteractiveShell
 from IPython.core.magic import Magics, cell_magic, magics_class
-from IPython.core.magic_arguments import argument, magic_arguments, parse_argstring
+from IPython.core.magic_arguments import argument, magic_arguments
 from traitlets import Bool, Integer, TraitError, validate
 
 from kit.analysis.groups import DEFAULT_THRESHOLD, check_threshold
+from kit.analysis.timings import RunTimes
 from kit.bootstrap import setup
 from kit.capture import DEFAULT_RECORD_CAP
-from kit.errors import KitUsageError
+from kit.capture.rollback import rolled_back
+from kit.errors import KitUsageError, RollbackRefused
 from kit.explain import MODES
+from kit.magics.arguments import parse_arguments
 from kit.magics.orm_explain import explain_options
 from kit.magics.profile_outputs import budget_from_args, check_args, output_options, show_outputs
+from kit.magics.progress import LiveProgress, in_kernel
 from kit.profiles.block import attributed_to_line, profile
 from kit.profiles.profile import Profile
 from kit.render.budget import enforce_budget
@@ -31,9 +36,9 @@ from kit.render.budget import enforce_budget
 class OrmProfile(Magics):
     """The kit's magics. Options persist with %config, e.g. `%config OrmProfile.max_rows = 100`."""
 
-    max_rows = Integer(50, help="How many queries the table shows before a footer.").tag(
-        config=True
-    )
+    max_rows = Integer(
+        50, help="How many query shapes the table shows (one row each) before a footer."
+    ).tag(config=True)
     record_cap = Integer(
         DEFAULT_RECORD_CAP,
         help="Full records kept per cell; past it queries are counted per fingerprint only.",
@@ -61,6 +66,11 @@ class OrmProfile(Magics):
         True,
         help="Give each figure (timeline, charts, plans) a PNG copy for GitHub and nbconvert "
         "(kaleido + Chromium: ~3 s once per kernel, then well under 1 s a figure).",
+    ).tag(config=True)
+    progress = Bool(
+        True,
+        help="In a notebook, a line that updates while a cell runs past a second (queries, "
+        "database time, wall time), replaced by the profile when it ends.",
     ).tag(config=True)
     timeline_detail_limit = Integer(
         5_000, help="Past this many queries the timeline draws time bins, not each query."
@@ -96,7 +106,13 @@ class OrmProfile(Magics):
         "every alias in settings.CACHES.",
     )
     @argument("--no-cache", action="store_true", help="Leave cache calls out of the profile.")
-    @argument("--rows", type=int, help="Queries to list in the table (default: max_rows).")
+    @argument(
+        "--rows",
+        type=int,
+        metavar="N",
+        help="List the N slowest queries one by one, slowest first, instead of the table by "
+        "query shape.",
+    )
     @argument(
         "--threshold",
         type=int,
@@ -122,6 +138,14 @@ class OrmProfile(Magics):
         "--max-duplicates", type=int, metavar="N", help="Fail the cell past N duplicate queries."
     )
     @argument("--no-n-plus-one", action="store_true", help="Fail the cell on any N+1 group.")
+    @argument(
+        "--repeat",
+        type=int,
+        metavar="N",
+        help="Run the cell N times, each in a transaction on every alias that is rolled back, "
+        "and report the median and spread of wall and database time (as %%timeit); the "
+        "profile shown is the first run's. A cell that commits is refused.",
+    )
     @cell_magic
     def orm_profile(self, line: str, cell: str) -> None:
         """Run the cell and show every SQL query it sent: count, time and the line behind it,
@@ -135,7 +159,7 @@ class OrmProfile(Magics):
         --max-duplicates, --no-n-plus-one) raises kit.BudgetExceeded after the profile.
         """
         __tracebackhide__ = True
-        args = parse_argstring(self.orm_profile, line)
+        args = parse_arguments(self.orm_profile, line)
         if args.name is not None and not (
             args.name.isidentifier() and not keyword.iskeyword(args.name)
         ):
@@ -167,33 +191,78 @@ class OrmProfile(Magics):
         source = "\n" + shell.transform_cell(cell)
         filename = shell.compile.cache(source, shell.execution_count, raw_code=source)
         body, last = _split_last_expression(shell, source, filename)
-        result: Profile | None = None
+        options = self._profile_options(args, line, cell, filename)
+        runs = args.repeat or 1
+        started: list[Profile] = []  # each run's profile, as soon as it starts
+        live = LiveProgress(in_kernel(shell) and self.progress)
+        failed = True
         try:
-            with profile(
-                args.using,
-                name=args.name,
-                cap=self.record_cap,
-                max_rows=self.max_rows if args.rows is None else args.rows,
-                threshold=self.threshold if args.threshold is None else args.threshold,
-                cell=f"%%orm_profile {line}".rstrip() + "\n" + cell,
-                cell_filename=filename,
-                explain=args.explain,
-                explain_options=explain_options(self),
-                cache=False if args.no_cache else args.cache,
-            ) as result:
-                self._execute(body, last, filename, result)
+            with live:
+                for run in range(runs):
+                    self._run_once(args, run, options, (body, last, filename), live, started)
+            failed = False
+        except RollbackRefused as exc:
+            raise UsageError(f"--repeat {runs}: {exc} Run it without --repeat.") from None
         except KitUsageError as exc:
             raise UsageError(str(exc)) from None
         finally:
-            # Shown and kept even when the cell raised: the partial profile says how far it got.
-            if result is not None:
-                show_outputs(result, output_options(self, args), baseline)
+            # Shown and kept even when the cell raised: the partial profile says how far it
+            # got (the run that failed); else the first run's, with every run's times.
+            if started:
+                result = started[-1] if failed else started[0]
+                if args.repeat and not failed:
+                    result.runs = run_times(started)
+                show_outputs(result, output_options(self, args), baseline, live.handle)
                 if args.name:
                     shell.user_ns[args.name] = result
-        return result
+        return started[0]
+
+    def _profile_options(self, args: Any, line: str, cell: str, filename: str) -> dict[str, Any]:
+        """kit.profile()'s arguments for this cell."""
+        return {
+            "using": args.using,
+            "name": args.name,
+            "cap": self.record_cap,
+            "max_rows": self.max_rows if args.rows is None else args.rows,
+            "rows_by": "shape" if args.rows is None else "query",
+            "threshold": self.threshold if args.threshold is None else args.threshold,
+            "cell": f"%%orm_profile {line}".rstrip() + "\n" + cell,
+            "cell_filename": filename,
+            "explain": args.explain,
+            "explain_options": explain_options(self),
+            "cache": False if args.no_cache else args.cache,
+        }
+
+    def _run_once(
+        self,
+        args: Any,
+        run: int,
+        options: dict[str, Any],
+        code: tuple[ast.Module, ast.Expression | None, str],
+        live: LiveProgress,
+        started: list[Profile],
+    ) -> None:
+        """Run the cell once under the capture; with --repeat, in a rolled-back transaction.
+
+        The first run alone displays the cell's last value and explains its queries.
+        """
+        __tracebackhide__ = True
+        with ExitStack() as stack:
+            if args.repeat:
+                stack.enter_context(rolled_back(args.using))
+            explain = options["explain"] if run == 0 else None
+            current = stack.enter_context(profile(**{**options, "explain": explain}))
+            started.append(current)
+            live.watch(current, f"run {run + 1} of {args.repeat}" if args.repeat else "")
+            self._execute(*code, current, display=run == 0)
 
     def _execute(
-        self, body: ast.Module, last: ast.Expression | None, filename: str, result: Profile
+        self,
+        body: ast.Module,
+        last: ast.Expression | None,
+        filename: str,
+        result: Profile,
+        display: bool = True,
     ) -> None:
         __tracebackhide__ = True
         shell = self._ip
@@ -202,6 +271,8 @@ class OrmProfile(Magics):
         if last is None:
             return
         value = eval(shell.compile(last, filename, "eval"), ns)
+        if not display:  # a repeated run: the value is shown once, by the first
+            return
         # The notebook shows the last value inside the capture: a QuerySet's repr runs a query
         # (LIMIT 21) that belongs to this cell. Its frame is not on the stack, so say which line.
         with attributed_to_line(result, last.body.lineno):  # type: ignore[attr-defined]
@@ -217,3 +288,12 @@ def _split_last_expression(
         last = ast.Expression(cast(ast.Expr, tree.body.pop()).value)
         return tree, last
     return tree, None
+
+
+def run_times(profiles: list[Profile]) -> RunTimes:
+    """Each run's wall time, database time and query count (--repeat)."""
+    return RunTimes(
+        tuple(p.wall_time_ms for p in profiles),
+        tuple(p.db_time_ms for p in profiles),
+        tuple(p.query_count for p in profiles),
+    )

@@ -5,9 +5,10 @@ from __future__ import annotations
 from typing import Any
 
 from IPython.core.error import UsageError
-from IPython.display import display
+from IPython.display import DisplayHandle, display
 
 from kit.analysis.budget import Budget
+from kit.magics.arguments import nearest
 from kit.profiles.profile import Profile
 from kit.render.outputs import OutputOptions, profile_outputs
 
@@ -19,20 +20,27 @@ def check_args(args: Any, user_ns: dict[str, Any]) -> Profile | None:
         if value is not None and value < 0:
             flag = "--" + option.replace("_", "-")
             raise UsageError(f"{flag} needs a number of 0 or more, not {value}.")
+    if args.repeat is not None and args.repeat < 1:
+        raise UsageError(f"--repeat needs a number of runs, 1 or more, not {args.repeat}.")
     if args.compare is None:
         return None
-    if args.compare not in user_ns:
-        raise UsageError(
-            f"--compare {args.compare}: no profile named {args.compare!r} in this notebook; "
-            f"keep one first with %%orm_profile -o {args.compare}."
-        )
-    baseline = user_ns[args.compare]
+    baseline = user_ns.get(args.compare)
     if not isinstance(baseline, Profile):
-        raise UsageError(
-            f"--compare {args.compare}: {args.compare!r} is not a profile (it is a "
-            f"{type(baseline).__name__}); keep one with %%orm_profile -o {args.compare}."
-        )
+        raise UsageError(_no_such_profile(args.compare, baseline, user_ns))
     return baseline
+
+
+def _no_such_profile(name: str, value: Any, user_ns: dict[str, Any]) -> str:
+    """Why --compare NAME cannot be used, with the profiles the notebook does have."""
+    kept = [k for k, v in user_ns.items() if isinstance(v, Profile) and not k.startswith("_")]
+    if value is None and name not in user_ns:
+        problem = f"no profile named {name!r} in this notebook"
+    else:
+        problem = f"{name!r} is not a profile (it is a {type(value).__name__})"
+    close = nearest(name, kept)
+    hint = f" Did you mean {close}?" if close else ""
+    have = f" Profiles kept: {', '.join(kept)}." if kept else " No profile is kept yet."
+    return f"--compare {name}: {problem}.{hint}{have} Keep one with %%orm_profile -o {name}."
 
 
 def output_options(config: Any, args: Any) -> OutputOptions:
@@ -53,10 +61,19 @@ def budget_from_args(args: Any) -> Budget:
     return Budget(args.max_queries, args.max_duplicates, n_plus_one=not args.no_n_plus_one)
 
 
-def show_outputs(result: Profile, options: OutputOptions, baseline: Profile | None) -> None:
-    """Display the profile's parts, each as its own output, compared with baseline if given."""
+def show_outputs(
+    result: Profile,
+    options: OutputOptions,
+    baseline: Profile | None,
+    replace: DisplayHandle | None = None,
+) -> None:
+    """Display the profile's parts, each as its own output, compared with baseline if given;
+    the first part takes the place of `replace` (the live progress line) when there is one."""
     from kit.render.compare import Comparison
 
     comparison = Comparison(baseline, result) if baseline is not None else None
-    for part in profile_outputs(result, options, comparison):
+    parts = profile_outputs(result, options, comparison)
+    if replace is not None and parts:
+        replace.update(parts.pop(0))
+    for part in parts:
         display(part)

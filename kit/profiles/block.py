@@ -19,6 +19,7 @@ from kit.capture import (
     resolve_cache_aliases,
 )
 from kit.explain import MODES, ExplainOptions, explain_records
+from kit.profiles.cells import cell_numbers
 from kit.profiles.profile import Profile
 
 
@@ -29,6 +30,7 @@ def profile(
     name: str | None = None,
     cap: int = DEFAULT_RECORD_CAP,
     max_rows: int = 50,
+    rows_by: str = "shape",
     cell: str | None = None,
     cell_filename: str | None = None,
     threshold: int = DEFAULT_THRESHOLD,
@@ -80,6 +82,7 @@ def profile(
             cell=cell,
             cell_filename=cell_filename,
             max_rows=max_rows,
+            rows_by=rows_by,
             threshold=threshold,
             _source=recorder,
             _cache_source=cache_recorder,
@@ -95,6 +98,7 @@ def profile(
             raise
         finally:
             result.finish((perf_counter() - start) * 1000.0, error)
+            result.cell_numbers = cell_numbers(lambda: (q.source_file for q in result.queries))
             if explain is not None:
                 _explain(result, explain, explain_options)
 

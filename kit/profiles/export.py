@@ -20,6 +20,8 @@ if TYPE_CHECKING:
 FORMAT = "django-orm-kit/profile"
 VERSION = 1
 FIELDS = ("name", "cell", "cell_filename", "max_rows", "error", "threshold")
+# Fields added after version 1 was first written: a file without them loads with the default.
+OPTIONAL_FIELDS = ("cell_numbers", "runs", "rows_by")
 
 
 def profile_to_dict(profile: Profile) -> dict[str, Any]:
@@ -31,6 +33,7 @@ def profile_to_dict(profile: Profile) -> dict[str, Any]:
         "version": VERSION,
         "started_at": profile.started_at.isoformat(),
         **{name: getattr(profile, name) for name in FIELDS},
+        **{name: dump(getattr(profile, name)) for name in OPTIONAL_FIELDS},
         "query_count": profile.query_count,
         "db_time_ms": profile.db_time_ms,
         "wall_time_ms": profile.wall_time_ms,

@@ -7,13 +7,21 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+from kit.analysis.timings import RunTimes
 from kit.capture.cache_records import CacheCounter, CacheRecord
 from kit.capture.records import FingerprintCounter, QueryRecord
 from kit.errors import ProfileFormatError
 from kit.explain.plan import ExplainError, Plan
-from kit.profiles.export import FIELDS, FORMAT, VERSION
-from kit.profiles.jsondata import load_as
+from kit.profiles.export import FIELDS, FORMAT, OPTIONAL_FIELDS, VERSION
+from kit.profiles.jsondata import load, load_as
 from kit.profiles.profile import Profile
+
+# How to read the fields added after version 1 was first written (kit.profiles.export).
+OPTIONAL_TYPES: dict[str, Any] = {
+    "cell_numbers": dict[str, int],
+    "runs": RunTimes | None,
+    "rows_by": str,
+}
 
 
 def profile_from_dict(data: dict[str, Any]) -> Profile:
@@ -37,6 +45,11 @@ def profile_from_dict(data: dict[str, Any]) -> Profile:
             cache_call_count=data.get("cache_call_count"),
             cache_counters=[load_as(c, CacheCounter) for c in data.get("cache_overflow", [])],
             **{name: data[name] for name in FIELDS},
+            **{
+                name: load(data[name], OPTIONAL_TYPES[name])
+                for name in OPTIONAL_FIELDS
+                if name in data
+            },
         )
         profile.plans = [load_as(p, Plan) for p in data["plans"]]
         profile.explain_errors = [load_as(e, ExplainError) for e in data["explain_errors"]]

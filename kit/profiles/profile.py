@@ -15,6 +15,7 @@ from kit.analysis.fixes import QuerysetFix
 from kit.analysis.groups import DEFAULT_THRESHOLD, DuplicateGroup, NPlusOneGroup, SimilarGroup
 from kit.analysis.report import Analysis, analyze
 from kit.analysis.stats import QueryStats, stats_by_fingerprint, stats_by_table
+from kit.analysis.timings import RunTimes
 from kit.capture.cache_records import CacheCounter, CacheRecord
 from kit.capture.records import FingerprintCounter, QueryRecord
 from kit.explain.plan import ExplainError, Plan
@@ -35,10 +36,18 @@ class Profile:
     name: str | None = None
     cell: str | None = None
     cell_filename: str | None = None
+    # The query table: "shape", one row per query shape (the max_rows costliest), or "query",
+    # the max_rows slowest queries one by one (%%orm_profile --rows N).
     max_rows: int = 50
+    rows_by: str = "shape"
     error: str | None = None
     # N+1 groups need at least this many queries of one shape from one line.
     threshold: int = DEFAULT_THRESHOLD
+    # The notebook's code files -> their cell's execution count, so a query from code another
+    # cell defined reads "cell [3], line 6" (kit.profiles.cells fills it in a notebook).
+    cell_numbers: dict[str, int] = field(default_factory=dict)
+    # --repeat N: every run's wall and database time (this profile's queries are the first's).
+    runs: RunTimes | None = None
     _source: RecordSource | None = field(default=None, repr=False, compare=False)
     _frozen_queries: Callable[[], list[QueryRecord]] | None = field(
         default=None, repr=False, compare=False
@@ -111,6 +120,14 @@ class Profile:
         self._source = self._cache_source = None
         self._wall_time_ms = wall_time_ms
         self.error = error
+
+    def running_totals(self) -> tuple[int, float]:
+        """Queries so far and their database time in ms, read from the recorder's counters
+        (cheap enough to poll while the block runs); the final numbers once it has ended."""
+        source = self._source
+        if source is None:
+            return self._query_count, self._db_time_ms
+        return source.query_count, source.db_seconds * 1000.0
 
     @property
     def finished(self) -> bool:
@@ -219,6 +236,7 @@ class Profile:
             cell_filename=self.cell_filename,
             source_text=self.source_text,
             file_text=self.file_text,
+            cells=self.cell_numbers,
             cache_calls=self.cache_calls,
         )
         if self.finished:

@@ -99,7 +99,7 @@ def _repeated(result: Profile) -> tuple[str, ...]:
     for record in (by_id[i] for i in repeat_ids(result.duplicates)):
         key = (record.sql, format_params(record.params, 60))
         counts[key] += 1
-        where.setdefault(key, record_place(record, result.cell_filename))
+        where.setdefault(key, record_place(record, result.cell_filename, result.cell_numbers))
     # Each repeat follows a first run: the query ran n + 1 times.
     return tuple(
         f"{n + 1:,}× {summarize_sql(sql, 100)} params {params} at {where[sql, params]}"
@@ -110,8 +110,9 @@ def _repeated(result: Profile) -> tuple[str, ...]:
 def _groups(result: Profile) -> tuple[str, ...]:
     """Each group, biggest first, then the queryset changes that remove them."""
     sql = {q.id: q.sql for q in result.queries}
+    cells = result.cell_numbers
     lines = [
-        f"{g.count:,}× {summarize_sql(sql[g.record_ids[0]], 100)} from {group_label(g)}"
+        f"{g.count:,}× {summarize_sql(sql[g.record_ids[0]], 100)} from {group_label(g, cells)}"
         for g in sorted(result.n_plus_one, key=lambda g: -g.count)
     ]
     fixes = (f.suggestion for f in result.findings if f.kind == "n_plus_one" and f.suggestion)

@@ -167,14 +167,16 @@ def cache_call_rows(profile: Profile, limit: int, redact: bool = False) -> list[
 
 @dataclass
 class CacheOutput:
-    """The cache section as one notebook output."""
+    """The cache section as one notebook output: HTML and text (no third copy in markdown,
+    which a notebook would save beside the HTML; markdown() gives it when wanted)."""
 
     profile: Profile
 
     def _repr_html_(self) -> str:
         return cache_section_html(self.profile)
 
-    def _repr_markdown_(self) -> str:
+    def markdown(self) -> str:
+        """The section as markdown."""
         return cache_section_markdown(self.profile)
 
     def __repr__(self) -> str:

@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-from html import escape
-
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
+from kit.analysis.wording import counted
 from kit.profiles.profile import Profile
 from kit.render.shapes import (
     ShapeStats,
@@ -16,9 +15,19 @@ from kit.render.shapes import (
     shape_summary,
     table_stats,
 )
+from kit.render.sqltext import hover_sql
+from kit.render.style import house_style
 
 TOP = 10
 TABLE_COLOR = "#607d8b"
+# Layout in pixels: each bar's row, the band between the two rows of charts (the upper
+# charts' tick labels, then the lower charts' titles), the title above and the ticks below.
+BAR_PX = 26
+GAP_PX = 64
+TOP_PX = 90
+BOTTOM_PX = 36
+# The value axes run this far past the longest bar, so a number drawn beside it stays inside.
+ROOM = 1.18
 
 
 def top_shapes(shapes: list[ShapeStats], top: int = TOP) -> list[ShapeStats]:
@@ -33,13 +42,17 @@ def render_breakdown(
     shapes = shape_stats(profile) if shapes is None else shapes
     best = top_shapes(shapes, top)
     tables = table_stats(shapes)[:top]
+    # Sizes in pixels, then turned into plotly's fractions: with few bars a fraction of the
+    # height left the lower titles on the upper tick labels (issue 16).
+    upper, lower = BAR_PX * max(len(best), 1), BAR_PX * max(len(tables), 1)
+    plot_px = upper + GAP_PX + lower
     fig = make_subplots(
         rows=2,
         cols=2,
         shared_yaxes=True,
-        horizontal_spacing=0.04,
-        vertical_spacing=0.18,
-        row_heights=[max(len(best), 1), max(len(tables), 1)],
+        horizontal_spacing=0.06,
+        vertical_spacing=GAP_PX / plot_px,
+        row_heights=[upper, lower],
         subplot_titles=(
             "queries by shape",
             "ms in the database by shape",
@@ -47,21 +60,31 @@ def render_breakdown(
             "ms in the database by table",
         ),
     )
+    house_style(fig)
     _shape_bars(fig, best)
     _table_bars(fig, tables)
     for row in (1, 2):
-        fig.update_yaxes(autorange="reversed", automargin=True, row=row, col=1)
+        fig.update_yaxes(
+            autorange="reversed", automargin=True, ticklabelstandoff=6, row=row, col=1
+        )
+    # Numbers inside long bars, beside short ones; the axes leave room for them (below).
     fig.update_traces(textangle=0, textposition="auto", cliponaxis=False)
-    # Counts are whole numbers: no "0.5 queries" tick.
-    most = max([s.count for s in best] + [t.count for t in tables] + [1])
-    for row in (1, 2):
-        fig.update_xaxes(tickformat=",d", dtick=1 if most <= 8 else None, row=row, col=1)
+    rows = (
+        ([s.count for s in best], [s.total_ms for s in best]),
+        ([t.count for t in tables], [t.total_ms for t in tables]),
+    )
+    for row, (counts, times) in enumerate(rows, start=1):
+        most = max(counts, default=1)
+        # Counts are whole numbers: no "0.5 queries" tick.
+        fig.update_xaxes(
+            tickformat=",d", dtick=1 if most <= 8 else None, range=[0, most * ROOM], row=row, col=1
+        )
+        fig.update_xaxes(range=[0, max([*times, 0.001]) * ROOM], row=row, col=2)
     fig.update_layout(
-        template="plotly_white",
-        title={"text": f"Where the {profile.query_count:,} queries went"},
-        height=170 + 24 * (max(len(best), 1) + max(len(tables), 1)),
+        title={"text": f"Where the {counted(profile.query_count, 'query')} went"},
+        height=TOP_PX + plot_px + BOTTOM_PX,
         width=960,
-        margin={"l": 10, "r": 30, "t": 90, "b": 30},
+        margin={"l": 10, "r": 30, "t": TOP_PX, "b": BOTTOM_PX},
         showlegend=False,
         bargap=0.25,
     )
@@ -69,10 +92,7 @@ def render_breakdown(
 
 
 def _shape_bars(fig: go.Figure, shapes: list[ShapeStats]) -> None:
-    hover = [
-        "<br>".join(escape(shape_summary(s)[i : i + 90]) for i in range(0, 270, 90))
-        for s in shapes
-    ]
+    hover = [hover_sql(shape_summary(s)) for s in shapes]
     common: dict[str, object] = {
         "y": [s.label for s in shapes],
         "orientation": "h",

@@ -8,63 +8,34 @@ from html import escape
 from typing import TYPE_CHECKING, Any
 
 from kit.profiles.profile import Profile
+from kit.render.compare_metric import BETTER, SAME, WORSE, Metric
 from kit.render.marks import duplicate_count
+from kit.render.markup import RIGHT, cell
 
 if TYPE_CHECKING:
     import plotly.graph_objects as go
 
-BETTER = "#2e7d32"
-WORSE = "#c62828"
-SAME = "#9e9e9e"
-# Bars past this many percent are cut (their label still gives the real numbers).
-CHART_LIMIT = 300.0
-
-
-@dataclass(frozen=True)
-class Metric:
-    """One compared number; less is better unless higher_is_better (cache hits)."""
-
-    name: str
-    before: float
-    after: float
-    unit: str = ""
-    digits: int = 0
-    higher_is_better: bool = False
-
-    @property
-    def improved(self) -> bool:
-        """True when the number moved the better way."""
-        return self.delta > 0 if self.higher_is_better else self.delta < 0
-
-    def format(self, value: float) -> str:
-        """The value with thousands separators and its unit."""
-        return f"{value:,.{self.digits}f}{' ' + self.unit if self.unit else ''}"
-
-    @property
-    def delta(self) -> float:
-        """after - before."""
-        return self.after - self.before
-
-    @property
-    def change_percent(self) -> float | None:
-        """The change as a percentage of before (None when before is 0 and after is not)."""
-        if self.before == 0:
-            return 0.0 if self.after == 0 else None
-        return 100.0 * self.delta / self.before
-
-    @property
-    def change(self) -> str:
-        """The change in words: "−1,198 (−99.8%)", "+2 (new)", "no change"."""
-        if self.delta == 0:
-            return "no change"
-        sign = "+" if self.delta > 0 else "−"
-        percent = self.change_percent
-        share = "new" if percent is None else f"{sign}{abs(percent):,.1f}%"
-        return f"{sign}{self.format(abs(self.delta))} ({share})"
+__all__ = ["BETTER", "SAME", "WORSE", "Comparison", "ComparisonTable", "Metric", "compare"]
 
 
 def _groups(profile: Profile) -> int:
     return len(profile.n_plus_one)
+
+
+def _times(before: Profile, after: Profile) -> list[Metric]:
+    """Database and wall time: medians and their spread when both sides ran --repeat."""
+    b, a = before.runs, after.runs
+    if b is None or a is None:
+        return [
+            Metric("database time", before.db_time_ms, after.db_time_ms, "ms", 1),
+            Metric("wall time", before.wall_time_ms, after.wall_time_ms, "ms", 1),
+        ]
+    db_spread = max(b.spread_db_ms, a.spread_db_ms)
+    wall_spread = max(b.spread_wall_ms, a.spread_wall_ms)
+    return [
+        Metric("database time", b.median_db_ms, a.median_db_ms, "ms", 1, spread=db_spread),
+        Metric("wall time", b.median_wall_ms, a.median_wall_ms, "ms", 1, spread=wall_spread),
+    ]
 
 
 @dataclass
@@ -79,8 +50,7 @@ class Comparison:
         b, a = self.before, self.after
         self.metrics = [
             Metric("queries", b.query_count, a.query_count),
-            Metric("database time", b.db_time_ms, a.db_time_ms, "ms", 1),
-            Metric("wall time", b.wall_time_ms, a.wall_time_ms, "ms", 1),
+            *_times(b, a),
             Metric("duplicate queries", duplicate_count(b), duplicate_count(a)),
             Metric("N+1 groups", _groups(b), _groups(a)),
         ]
@@ -98,14 +68,17 @@ class Comparison:
         return self.before.name or "before", self.after.name or "after"
 
     def _rows(self) -> list[tuple[str, str, str, str]]:
-        return [(m.name, m.format(m.before), m.format(m.after), m.change) for m in self.metrics]
+        return [(m.label, m.format(m.before), m.format(m.after), m.change) for m in self.metrics]
 
     def _repr_html_(self) -> str:
         before, after = map(escape, self.names)
-        head = f"<tr><th></th><th>{before}</th><th>{after}</th><th>change</th></tr>"
+        head = (
+            f"<tr>{cell('', 'th')}{cell(before, 'th', RIGHT)}{cell(after, 'th', RIGHT)}"
+            f"{cell('change', 'th')}</tr>"
+        )
         body = "".join(
-            f'<tr><td>{escape(n)}</td><td align="right">{escape(b)}</td>'
-            f'<td align="right">{escape(a)}</td><td align="right">{escape(c)}</td></tr>'
+            f"<tr>{cell(escape(n))}{cell(escape(b), align=RIGHT)}{cell(escape(a), align=RIGHT)}"
+            f"{cell(escape(c))}</tr>"
             for n, b, a, c in self._rows()
         )
         title = f"<p><strong>{before} → {after}</strong></p>"
@@ -114,7 +87,7 @@ class Comparison:
     def _repr_markdown_(self) -> str:
         before, after = (n.replace("|", "\\|") for n in self.names)
         lines = [f"**{before} → {after}**", "", f"| | {before} | {after} | change |"]
-        lines.append("|:--|--:|--:|--:|")
+        lines.append("|:--|--:|--:|:--|")
         lines += [f"| {n} | {b} | {a} | {c} |" for n, b, a, c in self._rows()]
         return "\n".join(lines)
 
@@ -124,46 +97,20 @@ class Comparison:
         widths = [max(len(r[i]) for r in rows) for i in range(4)]
         lines = [f"{before} → {after}"]
         for row in rows:
-            cells = [row[0].ljust(widths[0])] + [
-                c.rjust(w) for c, w in zip(row[1:], widths[1:], strict=True)
+            cells = [
+                row[0].ljust(widths[0]),
+                row[1].rjust(widths[1]),
+                row[2].rjust(widths[2]),
+                row[3],
             ]
             lines.append("  ".join(cells).rstrip())
         return "\n".join(lines)
 
     def figure(self) -> go.Figure:
         """The delta chart: each number's change in percent of before, green when it fell."""
-        import plotly.graph_objects as go
+        from kit.render.compare_chart import delta_chart
 
-        values, colors, labels = [], [], []
-        for m in self.metrics:
-            percent = m.change_percent
-            value = CHART_LIMIT if percent is None else max(-100.0, min(percent, CHART_LIMIT))
-            values.append(round(value, 2))
-            colors.append(SAME if m.delta == 0 else BETTER if m.improved else WORSE)
-            labels.append(f"{m.format(m.before)} → {m.format(m.after)}  ({m.change})")
-        before, after = self.names
-        fig = go.Figure(
-            go.Bar(
-                x=values,
-                y=[m.name for m in self.metrics],
-                orientation="h",
-                marker={"color": colors},
-                text=labels,
-                textposition="outside",
-                cliponaxis=False,
-                hovertemplate="%{y}: %{text}<extra></extra>",
-            )
-        )
-        fig.update_layout(
-            template="plotly_white",
-            title={"text": f"{before} → {after}: change in % of {before}"},
-            width=960,
-            height=170 + 30 * len(self.metrics),
-            margin={"l": 10, "r": 40, "t": 60, "b": 40},
-            xaxis={"range": [-130, CHART_LIMIT + 30], "ticksuffix": "%", "zeroline": True},
-            yaxis={"autorange": "reversed", "automargin": True},
-        )
-        return fig
+        return delta_chart(self.metrics, self.names)
 
     def outputs(self, *, chart: bool = True, static_images: bool = True) -> list[Any]:
         """What to display: the table, then the delta chart (PNG copy, or the table as text)."""

@@ -6,20 +6,17 @@ Each part is its own notebook output, so every figure carries its own PNG or tex
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 from html import escape
 from typing import TYPE_CHECKING, Any
 
 from kit.profiles.profile import Profile
 from kit.render.cache_tables import CacheOutput
-from kit.render.html import render_findings, render_table_section_html
+from kit.render.html import render_findings
 from kit.render.marks import n_plus_one_groups
-from kit.render.rows import footer_line, query_rows, summary_line
-from kit.render.text import (
-    findings_markdown,
-    findings_text,
-    queries_table_markdown,
-    queries_table_text,
-)
+from kit.render.rows import summary_line
+from kit.render.table_html import render_table_section_html
+from kit.render.text import findings_text, table_text
 
 if TYPE_CHECKING:
     from kit.render.compare import Comparison
@@ -27,6 +24,8 @@ if TYPE_CHECKING:
     from kit.render.shapes import ShapeStats
 
 DETAIL_LIMIT = 5_000
+# The charts by shape and table from this many query shapes on.
+CHART_MIN_SHAPES = 3
 
 
 @dataclass(frozen=True)
@@ -44,7 +43,10 @@ class OutputOptions:
 
 @dataclass
 class SummaryOutput:
-    """The summary line, then the findings with their fixes (findings=False: the line alone)."""
+    """The summary line, then the findings with their fixes (findings=False: the line alone).
+
+    HTML and text: a markdown copy too would only make the notebook bigger.
+    """
 
     profile: Profile
     findings: bool = False
@@ -53,13 +55,6 @@ class SummaryOutput:
         html = f"<p><strong>{escape(summary_line(self.profile))}</strong></p>"
         return html + (render_findings(self.profile) if self.findings else "")
 
-    def _repr_markdown_(self) -> str:
-        lines = [f"**{summary_line(self.profile)}**"]
-        if self.findings:
-            findings = findings_markdown(self.profile)
-            lines += ["", *findings[:-1]] if findings else []
-        return "\n".join(lines)
-
     def __repr__(self) -> str:
         findings = findings_text(self.profile) if self.findings else []
         return "\n".join([summary_line(self.profile), *findings])
@@ -67,22 +62,24 @@ class SummaryOutput:
 
 @dataclass
 class QueriesOutput:
-    """The query table (the profile's max_rows of it) and a footer saying what it leaves out."""
+    """The query table (by shape unless --rows N) and a footer saying what it leaves out.
+
+    HTML for every viewer, and a short text copy: no markdown copy of the same table (a
+    notebook saves every copy). Both come from rows made once.
+    """
 
     profile: Profile
+    shapes: list[ShapeStats] | None = None
+
+    @cached_property
+    def _html(self) -> str:
+        return render_table_section_html(self.profile, self.shapes)
 
     def _repr_html_(self) -> str:
-        return render_table_section_html(self.profile)
-
-    def _repr_markdown_(self) -> str:
-        rows = query_rows(self.profile)
-        footer = footer_line(self.profile, len(rows))
-        return "\n".join(queries_table_markdown(rows) + ([f"\n_{footer}_"] if footer else []))
+        return self._html
 
     def __repr__(self) -> str:
-        rows = query_rows(self.profile)
-        footer = footer_line(self.profile, len(rows))
-        return "\n".join(queries_table_text(rows) + ([footer] if footer else []))
+        return "\n".join(table_text(self.profile, shapes=self.shapes))
 
 
 def timeline_output(
@@ -140,12 +137,13 @@ def profile_outputs(
     shapes = shape_stats(profile) if has_queries else []
     if options.timeline and (profile.queries or profile.cache_calls):
         parts.append(timeline_output(profile, shapes, groups, options))
-    if options.charts and has_queries:
+    # With one or two shapes the chart would repeat the table's rows below it.
+    if options.charts and len(shapes) >= CHART_MIN_SHAPES:
         parts.append(breakdown_output(profile, shapes, options))
     if options.charts and profile.cache_call_count:
         parts.append(CacheOutput(profile))
     if options.table and has_queries:
-        parts.append(QueriesOutput(profile))
+        parts.append(QueriesOutput(profile, shapes))
     return parts + plan_outputs(profile, options)
 
 

@@ -5,7 +5,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 from html import escape
 
+from kit.analysis.wording import counted, noun
 from kit.explain.plan import ExplainError, Plan, PlanFinding, PlanNode, WhatIf
+from kit.render.markup import code_block
 from kit.render.sqltext import summarize_sql
 
 _DETAIL_WIDTH = 90
@@ -19,22 +21,26 @@ def _number(value: float | None, unit: str = "") -> str:
     return text + unit
 
 
+def _rows(value: float) -> str:
+    """ "1 row", "1,000 rows", "0.50 rows"."""
+    return f"{_number(value)} {noun(value, 'row')}"
+
+
 def node_numbers(node: PlanNode) -> str:
     """Estimates and actuals of a node on one line: est rows, cost, actual rows, loops, time."""
     parts = []
     if node.estimated_rows is not None:
-        parts.append(f"est {_number(node.estimated_rows)} rows")
+        parts.append(f"est {_rows(node.estimated_rows)}")
     if node.estimated_cost is not None:
         parts.append(f"cost {node.estimated_cost:,.2f}")
     if node.actual_rows is not None:
         if node.loops in (None, 1.0):
-            parts.append(f"actual {_number(node.actual_rows)} rows")
+            parts.append(f"actual {_rows(node.actual_rows)}")
         else:
-            parts.append(
-                f"actual {_number(node.actual_rows)} rows per loop, {_number(node.loops)} loops"
-            )
+            loops = f"{_number(node.loops)} {noun(node.loops or 0, 'loop')}"
+            parts.append(f"actual {_rows(node.actual_rows)} per loop, {loops}")
     if node.rows_removed:
-        parts.append(f"{_number(node.rows_removed)} filtered out")
+        parts.append(f"{_rows(node.rows_removed)} filtered out")
     if node.total_ms is not None:
         own = f" ({node.exclusive_ms:,.2f} own)" if node.exclusive_ms != node.total_ms else ""
         parts.append(f"{node.total_ms:,.2f} ms{own}")
@@ -84,7 +90,7 @@ def plan_title(plan: Plan, number: int, count: int) -> str:
     """One line: which plan, where, how it was explained, how often the query ran."""
     parts = [f"Plan {number} of {count}", plan.vendor, plan.statement]
     if plan.executions:
-        runs = "1 run" if plan.executions == 1 else f"{plan.executions:,} runs"
+        runs = counted(plan.executions, "run")
         slowest = f", slowest {plan.slowest_ms:,.2f} ms" if plan.slowest_ms is not None else ""
         parts.append(runs + slowest)
     if plan.total_cost is not None:
@@ -134,14 +140,14 @@ def plans_text(plans: Sequence[Plan], errors: Sequence[ExplainError] = ()) -> st
 
 
 def plans_html(plans: Sequence[Plan], errors: Sequence[ExplainError] = ()) -> str:
-    """The plans as plain HTML: tree in a <pre>, findings in a <ul>; no CSS, no JavaScript."""
+    """The plans as plain HTML: the tree in monospace, its lines whole; findings in a <ul>."""
     if not plans and not errors:
         return ""
     parts = ["<h4>Query plans</h4>"]
     for number, plan in enumerate(plans, 1):
         parts.append(f"<p><strong>{escape(plan_title(plan, number, len(plans)))}</strong><br>")
         parts.append(f"<code>{escape(summarize_sql(plan.sql))}</code></p>")
-        parts.append(f"<pre>{escape(chr(10).join(tree_lines(plan)))}</pre>")
+        parts.append(code_block("\n".join(tree_lines(plan)), wrap=False))
         items = [finding_line(i, f) for i, f in enumerate(plan.findings, 1)]
         items += [whatif_line(w) for w in plan.whatifs]
         items += [f"Note: {note}" for note in plan.notes]
@@ -150,7 +156,9 @@ def plans_html(plans: Sequence[Plan], errors: Sequence[ExplainError] = ()) -> st
         for whatif in plan.whatifs:
             if whatif.after is not None:
                 tree = "\n".join(tree_lines(whatif.after))
-                parts.append(f"<p>With {escape(whatif.index.code)}:</p><pre>{escape(tree)}</pre>")
+                parts.append(
+                    f"<p>With {escape(whatif.index.code)}:</p>{code_block(tree, wrap=False)}"
+                )
     if errors:
         parts.append("<ul>" + "".join(f"<li>{escape(error_line(e))}</li>" for e in errors))
         parts.append("</ul>")

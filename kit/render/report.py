@@ -9,9 +9,10 @@ from pathlib import Path
 
 from kit.profiles.profile import Profile
 from kit.render.cache_tables import CALL_HEADER, cache_call_rows, pattern_rows
-from kit.render.html import render_findings, render_queries_table
+from kit.render.html import render_findings
 from kit.render.rows import footer_line, query_rows, summary_line
 from kit.render.shapes import ShapeStats, shape_stats
+from kit.render.table_html import render_queries_table
 from kit.render.textcharts import SHAPE_HEADER, TABLE_HEADER, breakdown_tables, timeline_text
 
 REPORT_ROWS = 1_000

@@ -7,6 +7,8 @@ from kit.render.cache_tables import cache_section_markdown, cache_section_text
 from kit.render.findings import finding_items
 from kit.render.plans import plans_text
 from kit.render.rows import QueryRow, footer_line, query_rows, summary_line
+from kit.render.shape_rows import ShapeRow, shape_rows, shapes_footer
+from kit.render.shapes import ShapeStats
 
 
 def _fit(text: str, width: int) -> str:
@@ -43,13 +45,57 @@ def queries_table_text(rows: list[QueryRow]) -> list[str]:
     return [fmt.format(*header).rstrip()] + [fmt.format(*c).rstrip() for c in cells]
 
 
-def render_text(profile: Profile) -> str:
-    """The summary line, the findings and a fixed-width table of the queries."""
-    rows = query_rows(profile)
-    lines = [summary_line(profile), *findings_text(profile), *queries_table_text(rows)]
-    footer = footer_line(profile, len(rows))
+SHAPE_COLUMNS = ("shape", "queries", "total ms", "max ms", "lines", "SQL")
+
+
+def _shape_cells(row: ShapeRow) -> tuple[str, ...]:
+    return (
+        row.label, row.count, row.total_ms, row.max_ms, _fit("; ".join(row.places), 40),
+        _fit(row.sql, 80),
+    )  # fmt: skip
+
+
+def shapes_table_text(rows: list[ShapeRow]) -> list[str]:
+    """The query shapes as fixed-width lines: header, then one line per shape."""
+    if not rows:
+        return []
+    cells = [_shape_cells(r) for r in rows]
+    widths = [max(len(h), *(len(c[i]) for c in cells)) for i, h in enumerate(SHAPE_COLUMNS)]
+    fmt = "  ".join(f"{{:{'>' if 0 < i < 4 else '<'}{w}}}" for i, w in enumerate(widths))
+    return [fmt.format(*SHAPE_COLUMNS).rstrip()] + [fmt.format(*c).rstrip() for c in cells]
+
+
+def shapes_table_markdown(rows: list[ShapeRow]) -> list[str]:
+    """The query shapes as markdown table lines (none when there are no rows)."""
+    if not rows:
+        return []
+    out = ["| " + " | ".join(SHAPE_COLUMNS) + " |", "|:--|--:|--:|--:|:--|:--|"]
+    for row in rows:
+        label, count, total, most, lines, sql = _shape_cells(row)
+        out.append(f"| {_md(label)} | {count} | {total} | {most} | {_md(lines)} | `{_md(sql)}` |")
+    return out
+
+
+def table_text(
+    profile: Profile, markdown: bool = False, shapes: list[ShapeStats] | None = None
+) -> list[str]:
+    """The query table as text or markdown lines, by shape unless --rows N, and its footer."""
+    if profile.rows_by == "query":
+        slowest = query_rows(profile, slowest=True)
+        lines = queries_table_markdown(slowest) if markdown else queries_table_text(slowest)
+        footer = footer_line(profile, len(slowest), slowest=True)
+    else:
+        rows = shape_rows(profile, shapes=shapes)
+        lines = shapes_table_markdown(rows) if markdown else shapes_table_text(rows)
+        footer = shapes_footer(profile, len(rows), shapes) if rows else None
     if footer:
-        lines.append(footer)
+        lines += ["", f"_{_md(footer)}_"] if markdown else [footer]
+    return lines
+
+
+def render_text(profile: Profile) -> str:
+    """The summary line, the findings and a fixed-width table of the query shapes."""
+    lines = [summary_line(profile), *findings_text(profile), *table_text(profile)]
     if profile.cache_call_count:
         lines += ["", cache_section_text(profile)]
     plans = plans_text(profile.plans, profile.explain_errors)
@@ -99,13 +145,9 @@ def queries_table_markdown(rows: list[QueryRow]) -> list[str]:
 
 
 def render_markdown(profile: Profile) -> str:
-    """The summary in bold, a list of findings and a markdown table of the queries."""
-    rows = query_rows(profile)
+    """The summary in bold, a list of findings and a markdown table of the query shapes."""
     out = [f"**{_md(summary_line(profile))}**", "", *findings_markdown(profile)]
-    out += queries_table_markdown(rows)
-    footer = footer_line(profile, len(rows))
-    if footer:
-        out += ["", f"_{_md(footer)}_"]
+    out += table_text(profile, markdown=True)
     if profile.cache_call_count:
         out += ["", cache_section_markdown(profile)]
     plans = plans_text(profile.plans, profile.explain_errors)

@@ -6,6 +6,7 @@ from collections import Counter
 
 import numpy as np
 
+from kit.analysis.wording import counted
 from kit.profiles.profile import Profile
 from kit.render.cache_timeline import cache_lane_labels, cache_timeline_text
 from kit.render.charts import TOP, top_shapes
@@ -40,7 +41,8 @@ def timeline_text(profile: Profile, shapes: list[ShapeStats], groups: dict[int, 
     )
     calls = f", {profile.cache_call_count:,} cache calls" if profile.cache_call_count else ""
     lines = [
-        f"Timeline: {profile.query_count:,} queries{calls} in {end_ms:,.1f} ms, wall clock "
+        f"Timeline: {counted(profile.query_count, 'query')}{calls} in {end_ms:,.1f} ms, "
+        "wall clock "
         f"(one row per query shape; {LEVELS[-1]} = the database busy all the slice)"
     ]
     for lane in lanes:
@@ -58,9 +60,11 @@ def timeline_text(profile: Profile, shapes: list[ShapeStats], groups: dict[int, 
     lines.append(f"{'':<{width}}  {axis}")
     sizes = Counter(groups.values())
     if sizes:
-        lines.append("N+1 groups: " + "; ".join(f"{k} ({v:,} queries)" for k, v in sizes.items()))
+        groups_text = "; ".join(f"{k} ({counted(v, 'query')})" for k, v in sizes.items())
+        lines.append(f"N+1 groups: {groups_text}")
     if profile.counted_only:
-        lines.append(f"{profile.counted_only:,} queries past the record cap are not drawn.")
+        past = counted(profile.counted_only, "query")
+        lines.append(f"{past} past the record cap are not drawn.")
     return "\n".join(lines)
 
 
@@ -109,7 +113,7 @@ def fixed_table(header: tuple[str, ...], rows: list[tuple[str, ...]]) -> list[st
 def breakdown_text(profile: Profile, shapes: list[ShapeStats]) -> str:
     """Queries and time by shape and by table, as fixed-width tables."""
     by_shape, by_table = breakdown_tables(shapes)
-    lines = [f"Where the {profile.query_count:,} queries went, by shape:"]
+    lines = [f"Where the {counted(profile.query_count, 'query')} went, by shape:"]
     lines += fixed_table(SHAPE_HEADER, by_shape) if by_shape else ["(no queries)"]
     lines += ["", "By table (a query counts for every table it reads):"]
     lines += fixed_table(TABLE_HEADER, by_table) if by_table else ["(no queries)"]
@@ -131,7 +135,7 @@ def markdown_table(header: tuple[str, ...], rows: list[tuple[str, ...]]) -> list
 def breakdown_markdown(profile: Profile, shapes: list[ShapeStats]) -> str:
     """Queries and time by shape and by table, as markdown tables."""
     by_shape, by_table = breakdown_tables(shapes)
-    out = [f"**Where the {profile.query_count:,} queries went, by shape**", ""]
+    out = [f"**Where the {counted(profile.query_count, 'query')} went, by shape**", ""]
     out += markdown_table(SHAPE_HEADER, by_shape) if by_shape else ["(no queries)"]
     out += ["", "**By table** (a query counts for every table it reads)", ""]
     out += markdown_table(TABLE_HEADER, by_table) if by_table else ["(no queries)"]

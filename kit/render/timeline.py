@@ -8,24 +8,33 @@ SVG traces only: a notebook with many WebGL figures runs out of browser WebGL co
 
 from __future__ import annotations
 
-import textwrap
 from dataclasses import dataclass, field
 from html import escape
 
 import numpy as np
 import plotly.graph_objects as go
 
+from kit.analysis.wording import counted
 from kit.capture.records import QueryRecord
 from kit.profiles.profile import Profile
 from kit.render.cache_timeline import LEGEND_PX, add_cache_lanes
 from kit.render.marks import n_plus_one_groups
 from kit.render.shapes import ShapeStats, shape_color, shape_stats, shape_summary
+from kit.render.sqltext import hover_sql
+from kit.render.style import house_style
+from kit.render.textsize import text_width_px
 
 DETAIL_LIMIT = 5_000
 MAX_LANES = 20
 BINS = 200
 N_PLUS_ONE_COLOR = "#d62728"
 OTHER_COLOR = "#9e9e9e"
+WIDTH_PX = 960
+ROW_PX = 26
+# The N+1 note of a row, in the right margin: its font, its gap from the plot, its length.
+NOTE_FONT_PX = 11
+NOTE_GAP_PX = 8
+NOTE_CHARS = 40
 
 
 @dataclass
@@ -36,6 +45,10 @@ class Lane:
     color: str
     shapes: list[ShapeStats]
     records: list[QueryRecord] = field(default_factory=list)
+    # N+1 groups in this row: the spans boxed in red, and a note drawn right of the plot.
+    boxes: list[tuple[float, float]] = field(default_factory=list)
+    note: str = ""
+    note_hover: str = ""
 
 
 def timeline_lanes(shapes: list[ShapeStats], max_lanes: int = MAX_LANES) -> list[Lane]:
@@ -68,22 +81,94 @@ def render_timeline(
     """A plotly figure of the cell on a wall-clock axis, N+1 groups boxed in red."""
     shapes = shape_stats(profile) if shapes is None else shapes
     groups = n_plus_one_groups(profile) if groups is None else groups
+    lanes = query_lanes(profile, shapes, groups)
+    aggregated = len(profile.queries) > detail_limit
+    end_ms = axis_end_ms(profile)
+    fig = house_style(go.Figure())
+    for row, lane in enumerate(lanes):
+        fig.add_trace(_binned_trace(lane, row, end_ms) if aggregated else _query_trace(lane, row))
+    draw_marks(fig, lanes)
+    _layout(fig, profile, lanes, end_ms, aggregated, detail_limit)
+    _with_cache(fig, profile, lanes, end_ms, detail_limit)
+    return fig
+
+
+def query_lanes(profile: Profile, shapes: list[ShapeStats], groups: dict[int, str]) -> list[Lane]:
+    """The query rows of the timeline, each with its records and its N+1 marks."""
     lanes = timeline_lanes(shapes)
     by_id = {q.id: q for q in profile.queries}
     for lane in lanes:
         lane.records = [by_id[i] for s in lane.shapes for i in s.record_ids]
-    aggregated = len(by_id) > detail_limit
-    end_ms = axis_end_ms(profile)
-    fig = go.Figure()
-    for index, lane in enumerate(lanes):
-        if aggregated:
-            fig.add_trace(_binned_trace(lane, index, end_ms))
-        else:
-            fig.add_trace(_query_trace(lane, index))
-    _mark_groups(fig, lanes, groups)
-    _layout(fig, profile, lanes, end_ms, aggregated, detail_limit)
-    _with_cache(fig, profile, lanes, end_ms, detail_limit)
-    return fig
+        _mark_groups(lane, groups)
+    return lanes
+
+
+def _mark_groups(lane: Lane, groups: dict[int, str]) -> None:
+    """The lane's N+1 groups: a box over each one's span and one note for the row."""
+    members: dict[str, list[QueryRecord]] = {}
+    for record in lane.records:
+        if record.id in groups:
+            members.setdefault(groups[record.id], []).append(record)
+    if not members:
+        return
+    lane.boxes = [
+        (min(q.start_ms for q in records), max(q.end_ms for q in records))
+        for records in members.values()
+    ]
+    total = sum(len(records) for records in members.values())
+    if len(members) == 1:
+        (label,) = members
+        lane.note = f"N+1 ×{total:,}: {label}"
+    else:
+        lane.note = f"N+1 ×{total:,} in {len(members)} groups"
+    lane.note_hover = "<br>".join(
+        f"N+1 ×{len(records):,}: {escape(label, quote=False)}"
+        for label, records in members.items()
+    )
+
+
+def note_text(note: str) -> str:
+    """A row's note as drawn in the right margin: cut to NOTE_CHARS in its middle, so the
+    line at its end ("…, line 3") stays."""
+    if len(note) <= NOTE_CHARS:
+        return note
+    keep = NOTE_CHARS - 1
+    head = keep * 2 // 3
+    return note[:head] + "…" + note[len(note) - (keep - head) :]
+
+
+def draw_marks(fig: go.Figure, lanes: list[Lane]) -> None:
+    """The red boxes over N+1 groups, and each row's note in the right margin.
+
+    The notes sit outside the plot area, where no bar and no row name can be: inside it they
+    covered the last bars of their row and ran past the figure's edge.
+    """
+    for row, lane in enumerate(lanes):
+        for x0, x1 in lane.boxes:
+            fig.add_shape(
+                type="rect",
+                x0=x0,
+                x1=x1,
+                y0=row - 0.45,
+                y1=row + 0.45,
+                line={"color": N_PLUS_ONE_COLOR, "width": 1.5, "dash": "dot"},
+                fillcolor="rgba(214,39,40,0.07)",
+                layer="below",
+            )
+        if lane.note:
+            fig.add_annotation(
+                xref="paper",
+                x=1.0,
+                xanchor="left",
+                xshift=NOTE_GAP_PX,
+                y=row,
+                yref="y",
+                text=escape(note_text(lane.note), quote=False),
+                hovertext=lane.note_hover or None,
+                showarrow=False,
+                align="left",
+                font={"color": N_PLUS_ONE_COLOR, "size": NOTE_FONT_PX},
+            )
 
 
 def _with_cache(
@@ -100,9 +185,9 @@ def _with_cache(
         subtitle = fig.layout.title.subtitle.text
         fig.update_layout(title_subtitle_text=f"{subtitle}; {note}")
     fig.update_layout(
-        title_text=f"Timeline: {profile.query_count:,} queries, {profile.cache_call_count:,} "
-        f"cache calls in {end_ms:,.1f} ms, wall clock",
-        height=150 + LEGEND_PX + 30 * max(len(names), 2),
+        title_text=f"Timeline: {counted(profile.query_count, 'query')}, "
+        f"{counted(profile.cache_call_count, 'cache call')} in {end_ms:,.1f} ms, wall clock",
+        height=140 + LEGEND_PX + ROW_PX * max(len(names), 2),
         yaxis={
             "tickvals": list(range(len(names))),
             "ticktext": names,
@@ -114,21 +199,32 @@ def _with_cache(
 def _sql_hover(lane: Lane) -> str:
     if len(lane.shapes) > 1:
         return "one of the less costly query shapes (see the table by shape)"
-    lines = textwrap.wrap(shape_summary(lane.shapes[0]), 90)[:5]
-    return "<br>".join(escape(line) for line in lines)
+    return hover_sql(shape_summary(lane.shapes[0]))
 
 
 def _query_trace(lane: Lane, index: int) -> go.Scatter:
+    """Each query a bar: a marker mid-bar and a symmetric error bar as long as the query.
+
+    Per query only numbers, as typed arrays: its number, start and duration (and its cell
+    line when the row's queries come from several). Params per query tripled a 1,000-query
+    figure (87 KB of hover text): they are in the query table.
+    """
     records = lane.records
-    start = np.fromiter((q.start_ms for q in records), dtype=np.float32, count=len(records))
-    duration = np.fromiter((q.duration_ms for q in records), dtype=np.float32, count=len(records))
-    number = np.fromiter((q.id + 1 for q in records), dtype=np.float32, count=len(records))
-    details = np.array([_query_details(q) for q in records], dtype=object)
-    # The marker sits mid-bar so a symmetric error bar is the query's whole duration; the
-    # marker also keeps sub-pixel queries visible.
+    count = len(records)
+    start = np.fromiter((q.start_ms for q in records), dtype=np.float32, count=count)
+    duration = np.fromiter((q.duration_ms for q in records), dtype=np.float32, count=count)
+    number = np.fromiter((q.id + 1 for q in records), dtype=np.float32, count=count)
+    columns = [number, start, duration]
+    lines = list(dict.fromkeys(q.line for q in records))
+    if len(lines) == 1:
+        where = f"line {lines[0]}" if lines[0] is not None else "outside the cell"
+    else:
+        columns.append(np.fromiter((q.line or 0 for q in records), dtype=np.float32, count=count))
+        where = "line %{customdata[3]}"
+    # The marker also keeps sub-pixel queries visible.
     return go.Scatter(
         x=start + duration / 2,
-        y=np.full(len(records), index, dtype=np.int16),
+        y=np.full(count, index, dtype=np.int8 if index < 128 else np.int16),
         mode="markers",
         marker={"color": lane.color, "size": 5, "symbol": "square"},
         error_x={
@@ -139,24 +235,15 @@ def _query_trace(lane: Lane, index: int) -> go.Scatter:
             "width": 0,
             "color": lane.color,
         },
-        customdata=np.stack([number, start, duration], axis=1),
-        text=details,
+        customdata=np.stack(columns, axis=1),
         name=lane.label,
         hovertemplate=(
             "<b>query #%{customdata[0]}</b>: %{customdata[2]:.2f} ms, "
-            "from %{customdata[1]:,.1f} ms<br>%{text}<br><br>"
+            f"from %{{customdata[1]:,.1f}} ms, {where}<br><br>"
             + _sql_hover(lane)
             + "<extra></extra>"
         ),
     )
-
-
-def _query_details(record: QueryRecord) -> str:
-    params = repr(record.params)
-    if len(params) > 60:
-        params = params[:59] + "…"
-    where = f"cell line {record.line}" if record.line is not None else "outside the cell"
-    return f"{where} · params {escape(params)}"
 
 
 def _binned_trace(lane: Lane, index: int, end_ms: float) -> go.Scatter:
@@ -186,45 +273,12 @@ def _binned_trace(lane: Lane, index: int, end_ms: float) -> go.Scatter:
         ),
         name=lane.label,
         hovertemplate=(
-            "<b>%{customdata[0]:,} queries</b>, %{customdata[1]:,.1f} ms in the database<br>"
-            f"from %{{customdata[2]:,.1f}} ms, in {width:,.1f} ms<br><br>"
+            "<b>%{customdata[0]:,} of these queries</b>, %{customdata[1]:,.1f} ms in the "
+            f"database<br>from %{{customdata[2]:,.1f}} ms, in {width:,.1f} ms<br><br>"
             + _sql_hover(lane)
             + "<extra></extra>"
         ),
     )
-
-
-def _mark_groups(fig: go.Figure, lanes: list[Lane], groups: dict[int, str]) -> None:
-    """A dotted red box around each N+1 group; one label per row, at the end of its boxes."""
-    for row, lane in enumerate(lanes):
-        members: dict[str, list[QueryRecord]] = {}
-        for record in lane.records:
-            if record.id in groups:
-                members.setdefault(groups[record.id], []).append(record)
-        if not members:
-            continue
-        for records in members.values():
-            fig.add_shape(
-                type="rect",
-                x0=min(q.start_ms for q in records),
-                x1=max(q.end_ms for q in records),
-                y0=row - 0.45,
-                y1=row + 0.45,
-                line={"color": N_PLUS_ONE_COLOR, "width": 1.5, "dash": "dot"},
-                fillcolor="rgba(214,39,40,0.07)",
-                layer="below",
-            )
-        label = "; ".join(f"×{len(r):,} from {escape(k)}" for k, r in members.items())
-        # Inside the boxes, at their end: above or below would cover the neighbouring rows.
-        fig.add_annotation(
-            x=max(q.end_ms for records in members.values() for q in records),
-            y=row,
-            text=f"N+1 {label}",
-            showarrow=False,
-            xanchor="right",
-            font={"color": N_PLUS_ONE_COLOR, "size": 11},
-            bgcolor="rgba(255,255,255,0.85)",
-        )
 
 
 def _layout(
@@ -242,24 +296,35 @@ def _layout(
             f"as {BINS} time bins (hover: queries and time per bin)"
         )
     if profile.counted_only:
-        notes.append(f"{profile.counted_only:,} queries past the record cap are not drawn")
+        past = counted(profile.counted_only, "query")
+        notes.append(f"{past} past the record cap are not drawn")
+    margin_right = 20
+    drawn = [note_text(lane.note) for lane in lanes if lane.note]
+    if drawn:
+        margin_right += NOTE_GAP_PX + int(max(text_width_px(n, NOTE_FONT_PX) for n in drawn))
     fig.update_layout(
-        template="plotly_white",
         title={
-            "text": f"Timeline: {profile.query_count:,} queries in {end_ms:,.1f} ms, wall clock",
+            "text": f"Timeline: {counted(profile.query_count, 'query')} in {end_ms:,.1f} ms, "
+            "wall clock",
             "subtitle": {"text": "; ".join(notes) or "one row per query shape; hover for SQL"},
         },
-        height=150 + 30 * max(len(lanes), 2),
-        width=960,
-        margin={"l": 10, "r": 20, "t": 70, "b": 50},
+        height=140 + ROW_PX * max(len(lanes), 2),
+        width=WIDTH_PX,
+        margin={"l": 10, "r": margin_right, "t": 70, "b": 50},
         showlegend=False,
         hoverlabel={"align": "left"},
-        xaxis={"title": {"text": "ms since the cell started"}, "range": [0, end_ms]},
+        xaxis={
+            "title": {"text": "ms since the cell started"},
+            "range": [0, end_ms],
+            "zeroline": False,
+        },
         yaxis={
             "tickmode": "array",
             "tickvals": list(range(len(lanes))),
             "ticktext": [lane.label for lane in lanes],
             "range": [len(lanes) - 0.5, -0.5],
             "automargin": True,
+            "ticklabelstandoff": 6,
+            "zeroline": False,
         },
     )
