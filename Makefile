@@ -51,7 +51,7 @@ test: install $(SAMPLE_DB)
 # name (tests/test_packaging.py checks they are the same).
 VENV42 ?= .venv-django42
 DJANGO42 := Django>=4.2,<5.0
-SAMPLE_APP_PACKAGES := dj-database-url>=2.1 django-extensions>=3.2
+SAMPLE_APP_PACKAGES := djangorestframework>=3.15 dj-database-url>=2.1 django-extensions>=3.2
 DJANGO42_EXTRAS := test,png$(if $(EXTRAS),$(COMMA)$(EXTRAS))
 
 $(VENV42)/.installed-$(DJANGO42_EXTRAS): pyproject.toml

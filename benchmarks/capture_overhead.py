@@ -17,6 +17,7 @@ from contextlib import AbstractContextManager, contextmanager, nullcontext
 from time import perf_counter, process_time
 
 from _django import setup_sample_project
+from _walk import walk_cost
 
 
 def main() -> None:
@@ -68,6 +69,8 @@ def main() -> None:
             f"{statistics.median(wall[name]):>9.3f}{wall_ratio:>8.3f}"
         )
     print_raw_cursor_cost(connection)
+    median, calls, _, _ = walk_cost(n_plus_one_loop)
+    print(f"stack walk (find_origin) alone: median {median:.2f} us over {calls:,} calls")
     no_capture_us = statistics.median(cpu[names[0]]) / probe.query_count * 1e6
     print_progress_cost(probe.query_count, no_capture_us)
 

@@ -10,6 +10,7 @@ In scripts and tests::
     p.save("before.json"); kit.load("before.json"); kit.compare(before, after)
     kit.figure(fig)   # any plotly figure with a PNG copy, for GitHub and nbconvert
     with kit.query_budget(max_queries=5, n_plus_one=False): ...
+    p = kit.profile_request(None, "/posts/")   # one request through Django's test client
 
 `import kit` imports nothing else: each name below loads its module on first use, so a
 project with "kit" in INSTALLED_APPS starts as fast as without it.
@@ -30,6 +31,7 @@ if TYPE_CHECKING:
     from kit.analysis.findings import Finding
     from kit.bootstrap import setup
     from kit.capture.records import QueryRecord
+    from kit.django.requests import profile_request
     from kit.errors import (
         DjangoSetupError,
         KitUsageError,
@@ -62,6 +64,7 @@ _LAZY = {
     "figure": ("kit.render.figures", "static_figure"),
     "load": ("kit.profiles.load", "load_profile"),
     "profile": ("kit.profiles.block", "profile"),
+    "profile_request": ("kit.django.requests", "profile_request"),
     "query_budget": ("kit.render.budget", "query_budget"),
     "report": ("kit.render.report", "write_report"),
     "setup": ("kit.bootstrap", "setup"),
@@ -83,6 +86,7 @@ __all__ = [
     "load",
     "load_ipython_extension",
     "profile",
+    "profile_request",
     "query_budget",
     "report",
     "setup",

@@ -18,12 +18,18 @@ DEBUG = os.environ.get("DJANGO_DEBUG", "1") == "1"
 ALLOWED_HOSTS = ["*"]
 
 INSTALLED_APPS = [
+    "django.contrib.admin",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
     "django.contrib.messages",
     # shell_plus --lab opens a notebook kernel with every model imported.
     "django_extensions",
+    # The read-only API under /api/ (its browsable pages use the app's templates).
+    "rest_framework",
+    # The kit as an app: `python manage.py orm_profile /posts/`. Its middleware is opt-in: see
+    # KIT_MIDDLEWARE below.
+    "kit",
     "sample_app.blog",
 ]
 
@@ -35,6 +41,14 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
 ]
+
+# KIT_MIDDLEWARE=1 profiles every request (kit.django.QueryProfileMiddleware): a request that
+# breaks KIT_BUDGET is logged to the "kit.requests" logger, and every response carries a
+# Server-Timing header with its database time and query count.
+if os.environ.get("KIT_MIDDLEWARE") == "1":
+    MIDDLEWARE.insert(0, "kit.django.QueryProfileMiddleware")
+KIT_BUDGET = {"max_queries": 50, "n_plus_one": False}
+KIT_SAMPLE_RATE = 1.0
 
 ROOT_URLCONF = "sample_app.urls"
 
@@ -82,6 +96,19 @@ USE_I18N = True
 USE_TZ = True
 
 STATIC_URL = "static/"
+
+LOGIN_URL = "/admin/login/"
+
+# The API is read-only and public; JSON first, the browsable pages for a browser.
+REST_FRAMEWORK = {
+    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.AllowAny"],
+    "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
+    "PAGE_SIZE": 20,
+    "DEFAULT_RENDERER_CLASSES": [
+        "rest_framework.renderers.JSONRenderer",
+        "rest_framework.renderers.BrowsableAPIRenderer",
+    ],
+}
 
 # `python manage.py shell_plus --lab` (django-extensions) opens JupyterLab on notebooks/; as root
 # (containers, CI machines) JupyterLab also needs --allow-root.

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
+from django.core.signals import request_finished, request_started
 from django.db import connections
 from django.db.backends.signals import connection_created
 
@@ -63,8 +64,9 @@ def no_hooks_left_behind() -> Iterator[None]:
     yield
     for connection in connections.all(initialized_only=True):
         assert connection.execute_wrappers == [], f"wrappers left on {connection.alias!r}"
-    kit_receivers = [r for r in connection_created.receivers if "kit-capture" in str(r[0])]
-    assert kit_receivers == [], "kit's connection_created receiver left connected"
+    for signal in (connection_created, request_started, request_finished):
+        kit_receivers = [r for r in signal.receivers if "kit-capture" in str(r[0])]
+        assert kit_receivers == [], f"kit's receiver left connected to {signal}"
     assert cache_classes_with_hooks() == [], "kit's cache hooks left on backend classes"
     from kit.capture import hooked_classes
 

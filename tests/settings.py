@@ -18,7 +18,9 @@ DATABASES["other"] = {"ENGINE": "django.db.backends.sqlite3", "NAME": ":memory:"
 
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
-# The kit as an app (what a user's project does to get `manage.py orm_profile`), and the second
-# test project (tests/warehouse), whose AuditEntry lives on "other".
-INSTALLED_APPS = [*INSTALLED_APPS, "kit", "tests.warehouse"]  # noqa: F405
+# The second test project (tests/warehouse), whose AuditEntry lives on "other"; the kit is an
+# app already, as in the sample app's settings (what a user's project does to get
+# `manage.py orm_profile`). Its pages are under /warehouse/ (tests/urls.py).
+INSTALLED_APPS = [*INSTALLED_APPS, "tests.warehouse"]  # noqa: F405
+ROOT_URLCONF = "tests.urls"
 DATABASE_ROUTERS = ["tests.warehouse.routers.ArchiveRouter"]

@@ -36,7 +36,7 @@ def test_without_kaleido_a_figure_carries_its_text_copy_and_says_why(monkeypatch
 NOT_INSTALLED = (
     "kaleido", "choreographer",  # png
     "jupyterlab", "ipykernel", "django_extensions",  # lab
-    "debug_toolbar", "dj_database_url",  # notebooks
+    "debug_toolbar", "dj_database_url", "rest_framework",  # notebooks
     "sample_app", "pytest", "pytest_django", "nbclient", "nbformat", "hypothesis", "nbconvert",
 )  # fmt: skip
 

@@ -29,9 +29,26 @@ CELLS = {OTHER_CELL: 3, CELL: 5}
 )
 def test_where(source_file, lineno, line, expected):
     assert where(source_file, lineno, line, CELL, CELLS) == expected
-    record = SimpleNamespace(source_file=source_file, source_lineno=lineno, line=line)
+    record = SimpleNamespace(
+        source_file=source_file, source_lineno=lineno, line=line, rendered_from=None
+    )
     assert record_place(record, CELL, CELLS) == expected
     assert "ipykernel" not in expected and ".py:6" not in expected
+
+
+@pytest.mark.parametrize(
+    ("rendered_from", "line", "expected"),
+    [
+        ("blog/post_list.html:9", 2, "blog/post_list.html:9 (called from line 2)"),
+        ("PostSerializer.author", None, "PostSerializer.author"),
+        ("PostAdmin.comment_count", None, "PostAdmin.comment_count"),
+    ],
+)
+def test_where_django_rendered_a_query_comes_first(rendered_from, line, expected):
+    record = SimpleNamespace(
+        source_file="/app/blog/views.py", source_lineno=12, line=line, rendered_from=rendered_from
+    )
+    assert record_place(record, CELL) == expected
 
 
 @pytest.mark.parametrize(
@@ -44,7 +61,13 @@ def test_where(source_file, lineno, line, expected):
     ],
 )
 def test_group_place_names_the_cell_line_first(source, line, expected):
-    assert group_place(SimpleNamespace(source=source, line=line), CELLS) == expected
+    group = SimpleNamespace(source=source, line=line, rendered_from=None)
+    assert group_place(group, CELLS) == expected
+
+
+def test_group_place_names_the_template_line_before_the_cell_line():
+    group = SimpleNamespace(source=None, line=2, rendered_from="blog/post_list.html:9")
+    assert group_place(group) == "blog/post_list.html:9"
 
 
 def test_file_place():

@@ -151,7 +151,13 @@ def test_the_extras_hold_their_packages():
     assert {extra: _names(packages) for extra, packages in EXTRAS.items()} == {
         "lab": {"jupyterlab", "ipykernel", "django-extensions"},
         "png": {"kaleido", "pillow"},
-        "notebooks": {"django", "django-debug-toolbar", "dj-database-url", "django-extensions"},
+        "notebooks": {
+            "django",
+            "django-debug-toolbar",
+            "djangorestframework",
+            "dj-database-url",
+            "django-extensions",
+        },
         "test": {"pytest", "pytest-django", "nbclient", "nbformat", "hypothesis", "nbconvert"},
         "browser": {"playwright"},
         "postgresql": {"psycopg"},

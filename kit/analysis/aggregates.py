@@ -8,6 +8,7 @@ from dataclasses import dataclass
 
 from kit.analysis.findings import Finding, Places
 from kit.analysis.fingerprint import sql_shape
+from kit.analysis.rendered import evaluated_by_django
 from kit.analysis.snippets import filter_keywords, parse_line
 from kit.capture.records import QueryRecord
 
@@ -34,6 +35,8 @@ def find_separate_aggregates(
     for record in records:
         if record.id in skip or record.relation is not None or record.model is None:
             continue
+        if evaluated_by_django(record):
+            continue  # a paginator's or the admin's count, not the user's line
         if record.trigger not in _AGGREGATE_TRIGGERS:
             continue
         if record.trigger == "iteration" and _summed_column(places.text(record)) is None:

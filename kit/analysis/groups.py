@@ -67,7 +67,8 @@ class NPlusOneGroup:
     """The same query shape sent again and again from one source line with different params.
 
     relation is what the queries followed (``blog.Post.author``), when the ORM call showed it;
-    trigger is what evaluated most of them.
+    trigger is what evaluated most of them; rendered_from is where Django rendered them from
+    (a template line, a serializer field, an admin column), the line they are grouped by then.
     """
 
     alias: str
@@ -80,6 +81,7 @@ class NPlusOneGroup:
     distinct_params: int
     relation: Relation | None
     trigger: str | None
+    rendered_from: str | None = None
 
     @property
     def count(self) -> int:
@@ -139,15 +141,20 @@ def group_similar(records: Iterable[QueryRecord]) -> list[SimilarGroup]:
 def find_n_plus_one(
     records: Iterable[QueryRecord], threshold: int = DEFAULT_THRESHOLD
 ) -> list[NPlusOneGroup]:
-    """N+1 groups: `threshold` or more queries of one shape from one line, params varying."""
+    """N+1 groups: `threshold` or more queries of one shape from one line, params varying.
+
+    The line is where Django rendered the query from (a template line, a serializer field, an
+    admin column) when it did, else the query's source line, else the view of its request.
+    """
     check_threshold(threshold)
     groups: dict[tuple[str, SqlShape, str], list[QueryRecord]] = {}
     for record, shape in _queries(records):
-        source = record.source
-        if source is not None:
-            groups.setdefault((record.alias, shape, source), []).append(record)
+        view = record.view
+        place = record.rendered_from or record.source or (view.name if view else None)
+        if place is not None:
+            groups.setdefault((record.alias, shape, place), []).append(record)
     found = []
-    for (alias, shape, source), members in groups.items():
+    for (alias, shape, _), members in groups.items():
         distinct = len({params_key(r.params) for r in members})
         if len(members) >= threshold and distinct > 1:
             found.append(
@@ -156,12 +163,13 @@ def find_n_plus_one(
                     fingerprint=shape.fingerprint,
                     kind=shape.kind,
                     tables=shape.tables,
-                    source=source,
+                    source=most_common([r.source for r in members]),
                     line=most_common([r.line for r in members]),
                     record_ids=tuple(r.id for r in members),
                     distinct_params=distinct,
                     relation=most_common([r.relation for r in members]),
                     trigger=most_common([r.trigger for r in members]),
+                    rendered_from=members[0].rendered_from,
                 )
             )
     return sorted(found, key=lambda g: g.record_ids[0])

@@ -7,6 +7,7 @@ from collections.abc import Iterable
 
 from kit.analysis.findings import Finding, Places
 from kit.analysis.fingerprint import sql_shape
+from kit.analysis.rendered import evaluated_by_django
 from kit.analysis.snippets import parse_line, with_count, with_exists
 from kit.analysis.wording import sentence
 from kit.capture.records import QueryRecord
@@ -15,10 +16,14 @@ __all__ = ["find_lazy_evaluations"]
 
 
 def find_lazy_evaluations(records: Iterable[QueryRecord], places: Places) -> list[Finding]:
-    """One finding per line whose queryset bool(), len(), a repr or an existence count() ran."""
+    """One finding per line whose queryset bool(), len(), a repr or an existence count() ran.
+
+    Not for what Django evaluated while handling a request (a template's {% if %}, a
+    paginator's count, the admin's len()): the user's line did not ask for it.
+    """
     by_line: dict[tuple[str, str | None], list[QueryRecord]] = {}
     for record in records:
-        if record.trigger in ("bool", "len", "repr", "count"):
+        if record.trigger in ("bool", "len", "repr", "count") and not evaluated_by_django(record):
             shape = sql_shape(record.sql)
             # A LIMIT (qs[:1], first()) already loads little: nothing to gain there.
             if record.trigger == "repr" or (

@@ -1,4 +1,5 @@
-"""Where a query came from, as the reader names it: "line 4", "cell [3], line 6", "views.py:12".
+"""Where a query came from, as the reader names it: "line 4", "cell [3], line 6", "views.py:12",
+"blog/post_list.html:9" (a template line, a serializer field, an admin column).
 
 The one place that formats a query's origin: findings, budgets, the query table and the
 figures' N+1 labels all call it. Code defined in another notebook cell lives in a file IPython
@@ -26,6 +27,8 @@ class _Placed(Protocol):
     def source_lineno(self) -> int | None: ...
     @property
     def line(self) -> int | None: ...
+    @property
+    def rendered_from(self) -> str | None: ...
 
 
 class _Grouped(Protocol):
@@ -33,6 +36,8 @@ class _Grouped(Protocol):
     def source(self) -> str | None: ...
     @property
     def line(self) -> int | None: ...
+    @property
+    def rendered_from(self) -> str | None: ...
 
 
 def file_place(
@@ -68,13 +73,20 @@ def where(
 def record_place(
     record: _Placed, cell_filename: str | None, cells: CellNumbers = _NO_CELLS
 ) -> str:
-    """where() for a QueryRecord."""
+    """where() for a QueryRecord; where Django rendered it from comes first (a template line,
+    a serializer field, an admin column), as the user's line behind it."""
+    rendered = record.rendered_from
+    if rendered is not None:
+        return rendered + (f" (called from line {record.line})" if record.line is not None else "")
     return where(record.source_file, record.source_lineno, record.line, cell_filename, cells)
 
 
 def group_place(group: _Grouped, cells: CellNumbers = _NO_CELLS) -> str:
-    """A group's short name in figures and comparisons: "line 3" (its cell line), else
-    "cell [3], line 6" or "views.py:12" (its source), else "an unknown line"."""
+    """A group's short name in figures and comparisons: where Django rendered it from
+    ("blog/post_list.html:9"), else "line 3" (its cell line), else "cell [3], line 6" or
+    "views.py:12" (its source), else "an unknown line"."""
+    if group.rendered_from is not None:
+        return group.rendered_from
     if group.line is not None:
         return f"line {group.line}"
     if group.source is None:

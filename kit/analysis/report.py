@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
+from kit.analysis.admin_fixes import admin_findings, full_count_findings
 from kit.analysis.aggregates import find_separate_aggregates
 from kit.analysis.cache_findings import find_cache_findings
 from kit.analysis.findings import Finding, Places, sort_findings
@@ -22,21 +23,14 @@ from kit.analysis.groups import (
 )
 from kit.analysis.lazy import find_lazy_evaluations
 from kit.analysis.location import CellNumbers
+from kit.analysis.relation_words import describe_relation, relation_parts
+from kit.analysis.view_fixes import FileText, view_fix_findings
 from kit.analysis.wording import counted, sentence
 from kit.capture.cache_records import CacheRecord
-from kit.capture.records import QueryRecord, Relation
+from kit.capture.records import QueryRecord
 
 __all__ = ["Analysis", "analyze", "describe_relation"]
 
-_KIND_WORDS = {
-    "forward": "foreign key",
-    "one_to_one": "one-to-one",
-    "reverse_one_to_one": "reverse one-to-one",
-    "reverse_fk": "reverse foreign key",
-    "m2m": "many-to-many",
-    "generic": "generic relation",
-    "generic_fk": "generic foreign key",
-}
 # What replaces a write repeated in a loop.
 _BULK = {
     "INSERT": "bulk_create()",
@@ -56,36 +50,56 @@ class Analysis:
     similar: tuple[SimilarGroup, ...]
 
 
-def describe_relation(relation: Relation) -> str:
-    """ "Post.author (foreign key)"."""
-    kind = _KIND_WORDS.get(relation.kind, relation.kind)
-    return f"{class_name(relation.model)}.{relation.field} ({kind})"
-
-
 def analyze(
     records: Sequence[QueryRecord],
     *,
     threshold: int = DEFAULT_THRESHOLD,
     cell_filename: str | None = None,
     source_text: Callable[[QueryRecord], str | None] | None = None,
+    file_text: FileText | None = None,
     cells: CellNumbers | None = None,
     cache_calls: Sequence[CacheRecord] = (),
 ) -> Analysis:
     """Group the records, trace every N+1 to its root queryset and write what to change; with
     the block's cache calls, the cache's findings too.
 
-    cells: the notebook's other cells' code files and their execution counts (locations).
+    file_text reads a whole source file: a view's, to place a template's or serializer's fix
+    in its queryset, a ModelAdmin's. cells: the notebook's other cells' code files and their
+    execution counts (locations).
     """
     places = Places(cell_filename, source_text, dict(cells or {}))
     by_id = {record.id: record for record in records}
     groups = find_n_plus_one(records, threshold)
     fixes, unexplained = plan_fixes(records, groups, places.text)
+    # N+1s Django rendered for a view (kit.analysis.view_fixes) or the admin
+    # (kit.analysis.admin_fixes) get their fix where it belongs: the view's queryset, the
+    # ModelAdmin's list_select_related.
+    findings, in_admin, admin_groups = admin_findings(fixes, groups, by_id, places, file_text)
+    in_view_findings, in_views = view_fix_findings(
+        [f for f in fixes if f.root_id not in in_admin], groups, by_id, places, file_text
+    )
+    findings += in_view_findings
+    findings += [
+        _fix_finding(fix, groups, by_id, places)
+        for fix in fixes
+        if fix.root_id not in in_admin and fix.root_id not in in_views
+    ]
+    findings += [
+        _group_finding(group, by_id, places)
+        for group in unexplained
+        if group.record_ids not in admin_groups
+    ]
+    full_counts = full_count_findings(records, file_text)
     in_n_plus_one = frozenset(i for group in groups for i in group.record_ids)
     duplicates = group_duplicates(records)
     similar = group_similar(records)
-    findings = [_fix_finding(fix, groups, by_id, places) for fix in fixes]
-    findings += [_group_finding(group, by_id, places) for group in unexplained]
-    findings += _duplicate_findings(duplicates, in_n_plus_one, by_id, places)
+    # The admin's two COUNTs are the same query when the list is not filtered: one finding.
+    full = {i for finding in full_counts for i in finding.record_ids}
+    counted = in_n_plus_one | {
+        i for group in duplicates if full.intersection(group.record_ids) for i in group.record_ids
+    }
+    findings += full_counts
+    findings += _duplicate_findings(duplicates, counted, by_id, places)
     findings += _similar_findings(similar, in_n_plus_one, threshold, by_id, places)
     findings += find_lazy_evaluations(records, places)
     findings += find_separate_aggregates(records, places, in_n_plus_one)
@@ -106,11 +120,7 @@ def _fix_finding(
     places: Places,
 ) -> Finding:
     members = [g for g in groups if g.record_ids in fix.group_ids]
-    parts = [
-        f"{describe_relation(g.relation)}: {g.count:,} at {places.where(by_id[g.record_ids[0]])}"
-        for g in members
-        if g.relation is not None
-    ]
+    parts = relation_parts(members, by_id, places.where)
     total = sum(g.count for g in members)
     root = by_id[fix.root_id]
     notes = list(fix.notes)
@@ -120,7 +130,7 @@ def _fix_finding(
         kind="n_plus_one",
         severity="high",
         message=f"{total:,} queries load related objects one at a time for the "
-        f"{class_name(fix.model)} queryset of {places.where(root)}: {'; '.join(parts)}. "
+        f"{class_name(fix.model)} queryset of {places.where(root)}: {parts}. "
         "Fetch them with the queryset instead:",
         record_ids=tuple(sorted(i for g in members for i in g.record_ids)),
         suggestion=fix.code,

@@ -1,16 +1,26 @@
-"""What each code object on a query's stack is: the user's, internal or an ORM trigger (cached).
+"""What each code object on a query's stack is: the user's, internal, an ORM trigger or a place
+Django renders from (cached).
 
 The stack walk in kit.capture.frames runs once per query over Django's deep ORM stack (9 frames
 for a lazy foreign key). Classifying a frame by its module name, then looking its qualified
 name up in TRIGGERS, cost two or three dict lookups per frame; a code object's answer never
 changes, so it is computed on first sight and found again with one lookup on id(code). (A code
 object run under another module's globals keeps the kind of the first one it was seen with.)
+
+"The user's code" is the user's own files: never the kit, Django and the libraries named below,
+nor anything installed (site-packages, dist-packages) or the standard library. A project can
+name more of its own packages or folders as internal (a monorepo's shared libraries) or as its
+own (a package of its own installed into site-packages): configure() with the KIT_INTERNAL_CODE
+and KIT_USER_CODE settings, read by kit.capture.context.
 """
 
 from __future__ import annotations
 
+import os
 import sys
+import sysconfig
 import threading
+from collections.abc import Iterable
 from types import CodeType, FrameType
 
 # Frames from these top-level packages are never "the user's line". The stdlib is added below.
@@ -33,6 +43,9 @@ INTERNAL_PACKAGES = frozenset(
         "tornado",
         "zmq",
         "jupyter_client",
+        # Django REST framework: its serializers and views are where Django renders from (see
+        # CONTEXTS), never the user's line, wherever it is installed.
+        "rest_framework",
     }
 )
 # The Django modules whose functions say what evaluated a query: only their qualified names are
@@ -47,10 +60,23 @@ INSPECTED_MODULES = frozenset(
         "django.db.models.query_utils",
         "django.db.models.fields.related_descriptors",
         "django.contrib.contenttypes.fields",
+        "django.template.base",
+        "django.core.handlers.base",
+        "django.contrib.admin.templatetags.admin_list",
+        "django.contrib.admin.views.main",
+        "django.contrib.admin.options",
+        "rest_framework.serializers",
     }
 )
 
-# Roles. Of the frames with an outer role, the outermost says what evaluated the query: a
+# Roles. A Spec's third item says where the walk puts a frame: INNER and OUTER are triggers
+# (below), the others are places Django renders from, read by kit.capture.sites (the innermost
+# of each kind): a template node (TEMPLATE: Node.render_annotated, its `self`), a serializer
+# field (SERIALIZER: Serializer.to_representation, its `self` and `field`), an admin changelist
+# column or count (ADMIN), and the view the request resolved to (VIEW:
+# BaseHandler._get_response, its `callback`). The names are Django 4.2's and 5.2's and DRF's.
+INNER, OUTER, TEMPLATE, SERIALIZER, ADMIN, VIEW = range(6)
+# Of the frames with an outer role, the outermost says what evaluated the query: a
 # QuerySet method (QUERYSET: `self` is the queryset), the same on a related manager (MANAGER),
 # a Model method (INSTANCE: `self` is the model instance). The innermost frame with an inner
 # role wins over them, as it ran its own query inside whatever evaluated the outer queryset: a
@@ -59,7 +85,7 @@ INSPECTED_MODULES = frozenset(
 QUERYSET, MANAGER, INSTANCE = "queryset", "manager", "instance"
 DESCRIPTOR, DEFERRED, PREFETCH = "descriptor", "deferred", "prefetch"
 OUTER_ROLES = frozenset({QUERYSET, MANAGER, INSTANCE})
-Spec = tuple[str, str, bool]  # (trigger, role, role is outer): the walk tests [2], nothing more
+Spec = tuple[str, str, int]  # (trigger, role, INNER/OUTER/a place): the walk tests [2] only
 _M2M = "create_forward_many_to_many_manager.<locals>.ManyRelatedManager."
 _TRIGGER_ROLES: dict[str, tuple[str, str]] = {
     "QuerySet.__iter__": ("iteration", QUERYSET),
@@ -102,13 +128,29 @@ _TRIGGER_ROLES: dict[str, tuple[str, str]] = {
     "prefetch_one_level": ("prefetch", PREFETCH),
 }
 TRIGGERS: dict[str, Spec] = {
-    name: (trigger, role, role in OUTER_ROLES) for name, (trigger, role) in _TRIGGER_ROLES.items()
+    name: (trigger, role, OUTER if role in OUTER_ROLES else INNER)
+    for name, (trigger, role) in _TRIGGER_ROLES.items()
+}
+_ADMIN_LIST = "django.contrib.admin.templatetags.admin_list"
+_HANDLER = "django.core.handlers.base"
+# (module, qualified name) -> the place it renders: looked up with the module, as "results" is
+# a common name.
+PLACES: dict[tuple[str, str], Spec] = {
+    ("django.template.base", "Node.render_annotated"): ("", "template", TEMPLATE),
+    ("rest_framework.serializers", "Serializer.to_representation"): ("", "serializer", SERIALIZER),
+    # A generator: its frame is on the stack while the changelist's template consumes it.
+    (_ADMIN_LIST, "items_for_result"): ("", "admin", ADMIN),
+    (_ADMIN_LIST, "results"): ("", "admin", ADMIN),
+    ("django.contrib.admin.views.main", "ChangeList.get_results"): ("", "admin", ADMIN),
+    ("django.contrib.admin.options", "ModelAdmin.changelist_view"): ("", "admin", ADMIN),
+    (_HANDLER, "BaseHandler._get_response"): ("", "view", VIEW),
+    (_HANDLER, "BaseHandler._get_response_async"): ("", "view", VIEW),
 }
 
 # What a code object is: USER (the walk stops there), INTERNAL (walk on), or its trigger Spec.
 # Both are Specs only so that every kind has one type; the walk tells them apart with `is`.
-USER: Spec = ("", "user", False)
-INTERNAL: Spec = ("", "internal", False)
+USER: Spec = ("", "user", INNER)
+INTERNAL: Spec = ("", "internal", INNER)
 
 # id(code) -> kind. _kept holds every code object counted here, so no id in the dict can belong
 # to a code object that was freed and whose id another one reuses. Writers hold _lock: an id is
@@ -120,21 +162,103 @@ _lock = threading.Lock()
 MAX_CODES = 4096
 
 
-def classify_module(module: str | None, qualname: str) -> Spec:
-    """The kind of a function named qualname, defined in the module named module."""
-    top = (module or "").partition(".")[0]
-    # The stdlib is internal, but a script or a cell runs as "__main__": that is the user.
-    if top not in INTERNAL_PACKAGES and (top not in sys.stdlib_module_names or top == "__main__"):
-        return USER
+# Where installed packages and the standard library live: a file under one is never the user's.
+_LIBRARY_FOLDERS = {"site-packages", "dist-packages"}
+_STDLIB = tuple(
+    os.path.join(os.path.realpath(path), "")
+    for path in {sysconfig.get_paths()["stdlib"], sysconfig.get_paths()["platstdlib"]}
+)
+
+
+class _Configured:
+    """Module names and folders a project declares internal or its own (configure())."""
+
+    internal_modules: tuple[str, ...] = ()
+    internal_paths: tuple[str, ...] = ()
+    user_modules: tuple[str, ...] = ()
+    user_paths: tuple[str, ...] = ()
+
+
+_configured = _Configured()
+
+
+def _split(entries: Iterable[str]) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """(dotted module names, folder prefixes): an entry with a path separator is a folder."""
+    modules, paths = [], []
+    for entry in entries:
+        if os.sep in entry or "/" in entry:
+            paths.append(os.path.join(os.path.realpath(entry), ""))
+        else:
+            modules.append(entry)
+    return tuple(modules), tuple(paths)
+
+
+def configure(internal: Iterable[str] = (), user: Iterable[str] = ()) -> None:
+    """Declare more code internal (never the user's line) or the user's own, by dotted module
+    name ("acme.shared") or folder ("/srv/monorepo/libs"); forgets what it learnt on a change."""
+    internal_modules, internal_paths = _split(internal)
+    user_modules, user_paths = _split(user)
+    new = (internal_modules, internal_paths, user_modules, user_paths)
+    old = (
+        _configured.internal_modules,
+        _configured.internal_paths,
+        _configured.user_modules,
+        _configured.user_paths,
+    )
+    if new == old:
+        return
+    with _lock:
+        (
+            _configured.internal_modules,
+            _configured.internal_paths,
+            _configured.user_modules,
+            _configured.user_paths,
+        ) = new
+        kind_by_code.clear()
+        _kept.clear()
+
+
+def _in_package(module: str, names: tuple[str, ...]) -> bool:
+    return any(module == name or module.startswith(name + ".") for name in names)
+
+
+def is_library_file(filename: str) -> bool:
+    """True for a file of an installed package (site-packages, dist-packages) or the stdlib."""
+    if filename.startswith("<"):
+        return filename.startswith("<frozen ")  # "<string>", a cell's "<ipython-input-1-...>"
+    parts = filename.split(os.sep)
+    if not _LIBRARY_FOLDERS.isdisjoint(parts):
+        return True
+    return os.path.realpath(filename).startswith(_STDLIB)
+
+
+def classify(module: str | None, qualname: str, filename: str) -> Spec:
+    """The kind of a function named qualname, defined in the module and file named."""
     if module in INSPECTED_MODULES:
-        return TRIGGERS.get(qualname, INTERNAL)
-    return INTERNAL
+        return TRIGGERS.get(qualname) or PLACES.get((module, qualname), INTERNAL)
+    name = module or ""
+    top = name.partition(".")[0]
+    if top in INTERNAL_PACKAGES:
+        return INTERNAL
+    configured = _configured
+    if _in_package(name, configured.internal_modules) or (
+        configured.internal_paths and filename.startswith(configured.internal_paths)
+    ):
+        return INTERNAL
+    if _in_package(name, configured.user_modules) or (
+        configured.user_paths and filename.startswith(configured.user_paths)
+    ):
+        return USER
+    # A script or a cell runs as "__main__": the user's, unless an installed tool runs so.
+    if top in sys.stdlib_module_names and top != "__main__":
+        return INTERNAL
+    return INTERNAL if is_library_file(filename) else USER
 
 
 def learn(frame: FrameType) -> Spec:
-    """Classify the frame's code object (by its module's name) and remember the answer."""
+    """Classify the frame's code object (module name and file) and remember the answer."""
     code = frame.f_code
-    kind = classify_module(frame.f_globals.get("__name__"), code.co_qualname)
+    kind = classify(frame.f_globals.get("__name__"), code.co_qualname, code.co_filename)
     with _lock:
         if len(_kept) >= MAX_CODES:
             kind_by_code.clear()

@@ -5,10 +5,13 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import ExitStack, contextmanager
 
+from django.conf import settings
+from django.core.signals import request_finished, request_started
 from django.db import connections
 from django.db.backends.signals import connection_created
 
 from kit.capture.aliases import choose_aliases, require_django
+from kit.capture.codes import configure as configure_code
 from kit.capture.recorder import DEFAULT_RECORD_CAP, QueryRecorder
 
 
@@ -25,13 +28,25 @@ def capture_queries(
     cap: int = DEFAULT_RECORD_CAP,
     fingerprint: Callable[[str], str] | None = None,
     cell_filename: str | None = None,
+    in_request: bool = False,
+    this_thread_only: bool = False,
 ) -> Iterator[QueryRecorder]:
-    """Record every query on the given aliases (default: all), this thread and new ones."""
+    """Record every query on the given aliases (default: all), this thread and new ones.
+
+    in_request: the block runs inside a request already (a middleware's), so request_started
+    has been sent before it began. this_thread_only: leave the connections other threads open
+    alone (a server's other requests, for a middleware).
+    """
     aliases = resolve_aliases(using)
     if cap < 0:
         raise ValueError(f"cap must be 0 or more, not {cap}.")
+    configure_user_code()
     recorder = QueryRecorder(
-        aliases, cap=cap, fingerprint=fingerprint, cell_filename=cell_filename
+        aliases,
+        cap=cap,
+        fingerprint=fingerprint,
+        cell_filename=cell_filename,
+        in_request=in_request,
     )
     # One ExitStack: whatever fails half-way (or a KeyboardInterrupt), every hook comes off.
     with ExitStack() as stack:
@@ -41,7 +56,38 @@ def capture_queries(
                 recorder.connecting.add(id(connection))
             stack.enter_context(connection.execute_wrapper(recorder))
         uid = f"kit-capture-{id(recorder)}"
-        connection_created.connect(recorder.attach, weak=False, dispatch_uid=uid)
+        # A connection this block wrapped before it was open sends connection_created when it
+        # opens (its set-up queries are not counted); with this_thread_only, others are left be.
+        receiver = recorder.opened if this_thread_only else recorder.attach
+        connection_created.connect(receiver, weak=False, dispatch_uid=uid)
         stack.callback(recorder.detach)
         stack.callback(connection_created.disconnect, dispatch_uid=uid)
+        if not this_thread_only:
+            for signal, counter in (
+                (request_started, recorder.request_started),
+                (request_finished, recorder.request_finished),
+            ):
+                signal.connect(counter, weak=False, dispatch_uid=uid)
+                stack.callback(signal.disconnect, dispatch_uid=uid)
         yield recorder
+
+
+def configure_user_code() -> None:
+    """Pass the project's KIT_INTERNAL_CODE and KIT_USER_CODE settings to the stack walk.
+
+    Each is a list of dotted module names ("acme.shared") or folders ("/srv/monorepo/libs"):
+    code the project counts as internal (never a query's line) or as its own.
+    """
+    configure_code(
+        internal=_names(getattr(settings, "KIT_INTERNAL_CODE", ())),
+        user=_names(getattr(settings, "KIT_USER_CODE", ())),
+    )
+
+
+def _names(value: object) -> tuple[str, ...]:
+    if isinstance(value, str) or not all(isinstance(v, str) for v in value):  # type: ignore[attr-defined]
+        raise ValueError(
+            f"KIT_INTERNAL_CODE and KIT_USER_CODE are lists of module names or folders, "
+            f"not {value!r}."
+        )
+    return tuple(value)  # type: ignore[arg-type]

@@ -14,6 +14,7 @@ from kit.capture.codes import (
     INTERNAL,
     MANAGER,
     USER,
+    VIEW,
     Spec,
     kind_by_code,
     learn,
@@ -27,6 +28,7 @@ from kit.capture.relations import (
     queryset_relation_index,
     relation_index,
 )
+from kit.capture.sites import read_site
 
 _LEN_CALL = re.compile(r"len\s*\(")
 
@@ -42,26 +44,40 @@ UNKNOWN_SHAPE = (AttributeError, TypeError, LookupError)
 # it when the record is built (f_lineno is never negative).
 USER_LINE = -1
 
-# (user code, its instruction offset, cell line, entry code, trigger, model, relation index).
+# (user code, its instruction offset, cell line, entry code, trigger, model, relation index,
+# site index: where Django was rendering, kit.capture.sites).
 # Code objects rather than the file, line and qualified name read from them: f_lineno scans the
 # code's line table (longer the longer the function or cell) and every f_code read is an audit
 # event, so line_at() and co_qualname are left to when the record is built. Code objects, like
 # numbers and strings, are not tracked by the garbage collector: the rows are not either.
 Origin = tuple[
-    CodeType | None, int, int | None, CodeType | None, str | None, str | None, int | None
+    CodeType | None,
+    int,
+    int | None,
+    CodeType | None,
+    str | None,
+    str | None,
+    int | None,
+    int | None,
 ]
 
 
 def find_origin(
-    frame: FrameType | None, cell_filename: str | None, fallback_line: int | None = None
+    frame: FrameType | None,
+    cell_filename: str | None,
+    fallback_line: int | None = None,
+    in_request: bool = False,
 ) -> Origin:
-    """The query's user frame, cell line, Django entry point, trigger, model and relation.
+    """The query's user frame, cell line, Django entry point, trigger, model, relation and site.
 
-    The user frame is the first one outside Django and the kit (and the stdlib); the entry
-    point is the outermost internal function the user called; trigger, model and relation are
-    described on kit.capture.records.QueryRecord. The relation comes as its
-    relations.relation_index(); relations.relation_at() gives it back. The cell line is
-    fallback_line when no frame of cell_filename is on the stack.
+    The user frame is the first one of the user's own code (kit.capture.codes); the entry
+    point is the outermost internal function the user called; trigger, model, relation and
+    site are described on kit.capture.records.QueryRecord. The relation comes as its
+    relations.relation_index() (relations.relation_at() gives it back), the site as its
+    sites.read_site() index. The cell line is fallback_line when no frame of cell_filename is
+    on the stack. in_request: a request is being handled, so the frames above the user's (a
+    model method called by a template, a serializer's method field, an admin column) may say
+    where Django was rendering: look on up to the view.
     """
     # This runs once per query, over about ten frames: one dict lookup on the code object per
     # frame (kit.capture.codes) says whether to stop, walk on, or note a trigger. Locals for
@@ -69,8 +85,11 @@ def find_origin(
     # the N+1 loop (Python 3.11, 2-core VM): about 3.2 us per lazy foreign key (10 frames; the
     # walk is 2 us of it, 1.1 us of which is making each frame's object), about 5 us per
     # related manager's queryset (its relation and _narrowed() read from the queryset).
+    # Frames of places (kit.capture.codes PLACES: a template node, a serializer, the view) are
+    # only noted here, innermost first, and read after the walk (benchmarks/README.md has what
+    # a template's deeper stack costs).
     kinds, internal, user, id_ = kind_by_code, INTERNAL, USER, id
-    last = outer = inner = None
+    last = outer = inner = places = None
     outer_spec = inner_spec = internal
     while frame is not None:
         try:
@@ -80,12 +99,21 @@ def find_origin(
         if kind is not internal:
             if kind is user:
                 break
-            if kind[2]:
+            slot = kind[2]
+            if slot == 1:  # OUTER
                 outer, outer_spec = frame, kind
-            elif inner is None:
-                inner, inner_spec = frame, kind
+            elif slot == 0:  # INNER
+                if inner is None:
+                    inner, inner_spec = frame, kind
+            elif places is None:
+                places = [(slot, frame)]
+            else:
+                places.append((slot, frame))
         last = frame
         frame = frame.f_back
+    walked = len(places) if places else 0
+    if in_request and frame is not None and not (places and places[-1][0] == VIEW):
+        places = _look_out(frame.f_back, places)
     entry = None if last is None else last.f_code
     try:  # free in Python 3.11 when nothing is raised
         if inner is not None:
@@ -98,8 +126,15 @@ def find_origin(
         # Django objects not shaped as the versions this module knows: what ran is still known
         # from the function's name, what it loaded is not. Never an error in the user's query.
         trigger, model, index = (inner_spec if inner is not None else outer_spec)[0], None, None
+    site = None
+    if places is not None:
+        site, for_at = read_site(places)
+        # {% for %} asks len() first, then uses every row: when the for tag itself ran the
+        # query (below the user's frame, not in a method the tag called), it is an iteration.
+        if trigger == "len" and 0 <= for_at < walked:
+            trigger = "iteration"
     if frame is None:
-        return None, -1, fallback_line, entry, trigger, model, index
+        return None, -1, fallback_line, entry, trigger, model, index, site
     code = frame.f_code
     if cell_filename is None:
         line = fallback_line
@@ -109,7 +144,28 @@ def find_origin(
         line = _cell_line(frame.f_back, cell_filename)
         if line is None:
             line = fallback_line
-    return code, frame.f_lasti, line, entry, trigger, model, index
+    return code, frame.f_lasti, line, entry, trigger, model, index, site
+
+
+def _look_out(
+    frame: FrameType | None, places: list[tuple[int, FrameType]] | None
+) -> list[tuple[int, FrameType]] | None:
+    """The place frames above the user's frame, up to the view's (the request handler's)."""
+    kinds, id_ = kind_by_code, id
+    while frame is not None:
+        try:
+            kind = kinds[id_(frame.f_code)]
+        except KeyError:
+            kind = learn(frame)
+        slot = kind[2]
+        if slot > 1:  # a place
+            if places is None:
+                places = []
+            places.append((slot, frame))
+            if slot == VIEW:
+                break
+        frame = frame.f_back
+    return places
 
 
 def origin_fields(

@@ -45,6 +45,7 @@ class QueryRecorder:
         cap: int = DEFAULT_RECORD_CAP,
         fingerprint: Callable[[str], str] | None = None,
         cell_filename: str | None = None,
+        in_request: bool = False,
     ) -> None:
         self.aliases = aliases
         self.cap = cap
@@ -54,6 +55,10 @@ class QueryRecorder:
         # ids of connections not yet open: the queries Django runs to set one up (MySQL's SET
         # statements) belong to no cell, as in Django's own CaptureQueriesContext.
         self.connecting: set[int] = set()
+        # How many requests are being handled (request_started and request_finished; 1 from the
+        # start for a capture made inside one, as the middleware's): while any is, the stack
+        # walk looks above the user's frame for where Django was rendering.
+        self.requests = 1 if in_request else 0
         self.rows: list[RawRow] = []
         self.counters: dict[tuple[str, str], FingerprintCounter] = {}
         # Database seconds so far, one addition per query: what a live progress line reads
@@ -96,7 +101,9 @@ class QueryRecorder:
                 self._count(connection.alias, sql, duration)
             else:
                 # Frame 0 is this one, 1 is Django's cursor wrapper (or an outer wrapper's).
-                origin = find_origin(sys._getframe(1), self.cell_filename, self.fallback_line)
+                origin = find_origin(
+                    sys._getframe(1), self.cell_filename, self.fallback_line, self.requests > 0
+                )
                 local = self._local
                 try:
                     thread = local.name
@@ -130,12 +137,26 @@ class QueryRecorder:
                 counter = self.counters[key] = FingerprintCounter(alias, key[1])
             counter.add(duration * 1000.0)
 
+    def opened(self, sender: Any, connection: Any, **kwargs: Any) -> None:
+        """connection_created receiver: a connection this recorder wraps is open now."""
+        self.connecting.discard(id(connection))
+
     def attach(self, sender: Any, connection: Any, **kwargs: Any) -> None:
         """connection_created receiver: wrap connections that other threads open meanwhile."""
         self.connecting.discard(id(connection))
         if connection.alias in self.aliases and self not in connection.execute_wrappers:
             connection.execute_wrappers.append(self)
             self._attached.append(connection)
+
+    def request_started(self, sender: Any, **kwargs: Any) -> None:
+        """request_started receiver: a request is being handled from now on."""
+        with self._lock:
+            self.requests += 1
+
+    def request_finished(self, sender: Any, **kwargs: Any) -> None:
+        """request_finished receiver: a request has been answered."""
+        with self._lock:
+            self.requests = max(0, self.requests - 1)
 
     def detach(self) -> None:
         """Remove this recorder from every connection that attach() wrapped."""

@@ -59,6 +59,37 @@ class Timed:
         """When the call finished, in ms from the start of the capture."""
         return self.start_ms + self.duration_ms
 
+    @property
+    def rendered_from(self) -> str | None:
+        """Where Django rendered the call from (a template line...); None unless a record
+        says (QueryRecord does)."""
+        return None
+
+
+@dataclass(frozen=True, slots=True)
+class ViewRef:
+    """The view a request resolved to, as plain strings: ``sample_app.blog.views.post_list``.
+
+    kind: "function" (lineno is its `def` line), "class" (a class-based view, DRF's included;
+    lineno is its `class` line, and the analysis finds its `queryset =` or `get_queryset()` in
+    file by name) or "admin" (a ModelAdmin's view: name is the ModelAdmin, model its model,
+    and loads the relations its changelist select_related()s today, each step as (lookup,
+    model): Django's own choice from list_select_related and list_display,
+    ``(("author", "auth.User"), ...)``).
+    """
+
+    name: str
+    kind: str
+    file: str | None = None
+    lineno: int | None = None
+    model: str | None = None
+    loads: tuple[tuple[str, str], ...] = ()
+
+    @property
+    def short_name(self) -> str:
+        """The view's own name without its module: "PostDetailView", "post_list"."""
+        return self.name.rpartition(".")[2]
+
 
 @dataclass(frozen=True, slots=True)
 class QueryRecord(Timed):
@@ -85,6 +116,22 @@ class QueryRecord(Timed):
     # The model of the queryset that ran it ("blog.Post"), and the relation it followed.
     model: str | None = None
     relation: Relation | None = None
+    # Where Django was rendering when the query ran (kit.capture.sites): the template and line
+    # ("blog/post_list.html:12") and its tag as written ("{{ post.author.username }}"); the
+    # serializer field ("PostSerializer.author"); the admin changelist's ModelAdmin and column
+    # ("PostAdmin.author_location"; "PostAdmin" for the changelist's own list and count, and
+    # "PostAdmin.show_full_result_count" for its second COUNT); the view of the request.
+    template: str | None = None
+    template_code: str | None = None
+    serializer: str | None = None
+    admin: str | None = None
+    view: ViewRef | None = None
+
+    @property
+    def rendered_from(self) -> str | None:
+        """Where in the user's project Django rendered the query from, else None: the admin
+        column, else the serializer field, else the template line ("blog/post_list.html:12")."""
+        return self.admin or self.serializer or self.template
 
 
 @dataclass(slots=True)

@@ -18,15 +18,17 @@ from typing import Any
 from kit.capture.frames import origin_fields
 from kit.capture.records import QueryRecord
 from kit.capture.relations import relation_at
+from kit.capture.sites import site_at
 
 RawRow = tuple[Any, ...]
+_NO_SITE = (None, None, None, None, None)
 
-# Positions in a row: the query's own fields, then find_origin()'s tuple from CODE to RELATION
+# Positions in a row: the query's own fields, then find_origin()'s tuple from CODE to SITE
 # (user code, its offset, cell line, entry code...). PARAMS holds INLINE when the parameter
 # values follow at VALUES onward (a tuple or list, as Django passes them for one statement),
 # else the params object itself (None, a dict of named parameters, an executemany()'s rows).
 SQL, MANY, ALIAS, VENDOR, START, DURATION, THREAD, ERROR = range(8)
-CODE, LASTI, LINE, ENTRY, TRIGGER, MODEL, RELATION, PARAMS, VALUES = range(8, 17)
+CODE, LASTI, LINE, ENTRY, TRIGGER, MODEL, RELATION, SITE, PARAMS, VALUES = range(8, 18)
 INLINE = ...  # Ellipsis: never a parameter list, and a singleton the collector does not track
 
 
@@ -38,6 +40,8 @@ def build_records(rows: list[RawRow], started_at: float) -> list[QueryRecord]:
         source_file, lineno, line, entry = origin_fields(
             row[CODE], row[LASTI], row[LINE], row[ENTRY], lines
         )
+        site = site_at(row[SITE])
+        template, template_code, serializer, admin, view = site or _NO_SITE
         records.append(
             QueryRecord(
                 id=i,
@@ -57,6 +61,11 @@ def build_records(rows: list[RawRow], started_at: float) -> list[QueryRecord]:
                 trigger=row[TRIGGER],
                 model=row[MODEL],
                 relation=relation_at(row[RELATION]),
+                template=template,
+                template_code=template_code,
+                serializer=serializer,
+                admin=admin,
+                view=view,
             )
         )
     return records

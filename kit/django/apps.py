@@ -2,18 +2,17 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 from django.apps import AppConfig
 
 
 class KitConfig(AppConfig):
     """The kit's app: no models, no signals at start-up; commands live in kit/django/."""
 
-    name = "kit"
+    # INSTALLED_APPS says "kit" (Django finds this class through kit/apps.py), but the app's
+    # module is the Django layer: Django lists an app's management commands under its path
+    # and imports them as <name>.management.commands.<command>, so both must be kit/django/
+    # for everything Django loads to stay there. The label stays "kit".
+    name = "kit.django"
     label = "kit"
     verbose_name = "Django ORM kit"
-    # Django finds an app's management commands (and templates) under its path: the Django
-    # layer's folder, not the package root, so everything Django loads stays in kit/django/.
-    path = str(Path(__file__).resolve().parent)
     default = True

@@ -37,6 +37,8 @@ def profile(
     explain: str | None = None,
     explain_options: ExplainOptions | None = None,
     cache: bool | str | Sequence[str] | None = None,
+    in_request: bool = False,
+    this_thread_only: bool = False,
 ) -> Iterator[Profile]:
     """Profile every query of the block, on every alias (or those in `using`); yields the Profile.
 
@@ -45,6 +47,8 @@ def profile(
     Past `cap` full records, queries are only counted per fingerprint, so memory stays bounded.
     `threshold`: how many queries of one shape from one line make an N+1 group (2 or more).
     With `explain` ("plain", "analyze", "whatif") each query shape is explained after: p.plans.
+    `in_request` and `this_thread_only`: for a block inside a request's handling (a
+    middleware's), see kit.capture.capture_queries.
     """
     check_threshold(threshold)
     if explain is not None and explain not in MODES:
@@ -52,7 +56,14 @@ def profile(
     cache_aliases = resolve_cache_aliases(cache)
     with ExitStack() as stack:
         recorder = stack.enter_context(
-            capture_queries(using, cap=cap, fingerprint=fingerprint, cell_filename=cell_filename)
+            capture_queries(
+                using,
+                cap=cap,
+                fingerprint=fingerprint,
+                cell_filename=cell_filename,
+                in_request=in_request,
+                this_thread_only=this_thread_only,
+            )
         )
         cache_recorder = None
         if cache_aliases:

@@ -219,6 +219,11 @@ class Profile:
             return self.cell_line_text(record.source_lineno)
         return linecache.getline(record.source_file, record.source_lineno).strip() or None
 
+    def file_text(self, path: str) -> str | None:
+        """A whole source file's text (linecache), or None when it cannot be read."""
+        lines = linecache.getlines(path)
+        return "".join(lines) or None
+
     @property
     def analysis(self) -> Analysis:
         """Findings, N+1 groups, fixes, duplicates and similar queries (cached once finished)."""
@@ -230,6 +235,7 @@ class Profile:
             threshold=self.threshold,
             cell_filename=self.cell_filename,
             source_text=self.source_text,
+            file_text=self.file_text,
             cells=self.cell_numbers,
             cache_calls=self.cache_calls,
         )

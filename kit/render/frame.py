@@ -35,6 +35,11 @@ COLUMNS = (
     "sql",
     "params",
     "error",
+    "template",
+    "template_code",
+    "serializer",
+    "admin",
+    "view",
 )
 
 
@@ -81,6 +86,11 @@ def _row(record: QueryRecord, n_plus_one: int | None, duplicate: int | None) -> 
         record.sql,
         record.params,
         record.error,
+        record.template,
+        record.template_code,
+        record.serializer,
+        record.admin,
+        record.view.name if record.view else None,
     )
 
 

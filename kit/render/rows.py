@@ -25,13 +25,30 @@ class QueryRow:
     full_sql: str
     params: str
     error: str
+    # Where Django rendered it from, with the template's tag: "blog/post_list.html:9
+    # {{ post.author.username }}", "PostSerializer.author"; "" when it did not.
+    rendered: str = ""
 
 
 def _where(record: QueryRecord, profile: Profile) -> str:
     """Where the query came from when that is not the profiled cell itself, else ""."""
+    rendered = rendered_place(record)
+    if rendered:
+        return rendered
     if record.source_file == profile.cell_filename:
         return ""
     return file_place(record.source_file, record.source_lineno, profile.cell_numbers) or ""
+
+
+def rendered_place(record: QueryRecord) -> str:
+    """Where Django rendered the query from, with a template's tag: "blog/post_list.html:9
+    {{ post.author.username }}", "PostSerializer.author"; "" when it did not."""
+    place = record.rendered_from
+    if place is None:
+        return ""
+    if place == record.template and record.template_code:
+        return f"{place} {record.template_code}"
+    return place
 
 
 def query_row(profile: Profile, record: QueryRecord) -> QueryRow:
@@ -50,6 +67,7 @@ def query_row(profile: Profile, record: QueryRecord) -> QueryRow:
         full_sql=record.sql,
         params=format_params(record.params),
         error=record.error or "",
+        rendered=rendered_place(record),
     )
 
 

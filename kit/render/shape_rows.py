@@ -12,7 +12,7 @@ from kit.analysis.location import file_place
 from kit.analysis.wording import counted
 from kit.capture.records import QueryRecord
 from kit.profiles.profile import Profile
-from kit.render.rows import QueryRow, query_row
+from kit.render.rows import QueryRow, query_row, rendered_place
 from kit.render.shapes import ShapeStats, shape_stats
 from kit.render.sqltext import summarize_sql
 
@@ -86,6 +86,11 @@ def place(profile: Profile, record: QueryRecord) -> str:
     if text:
         text = text if len(text) <= PLACE_CHARS else text[: PLACE_CHARS - 1] + "…"
         here = f"{here}: {text}"
+    rendered = rendered_place(record)
+    if rendered:
+        # Where Django rendered it from (a template line and tag, a serializer field, an admin
+        # column): what the reader fixes, whatever the cell's line that made the request.
+        return f"{rendered} (called from line {record.line})" if record.line else rendered
     if record.source_file is None or record.source_file == profile.cell_filename:
         return here or "an unknown line"
     elsewhere = file_place(record.source_file, record.source_lineno, profile.cell_numbers)

@@ -33,7 +33,10 @@ def _line_cell(row: QueryRow, text_too: bool = True) -> str:
     """The cell line ("3: names = ..."; without text_too the number alone, the shape's row
     above says the text), and the code it went through when not the cell's own."""
     text = escape(row.line if text_too else row.line.split(":", 1)[0])
-    if row.where:
+    if row.rendered:
+        # A template line, a serializer field, an admin column: what the reader fixes.
+        text += f"<br><small>from <code>{escape(row.rendered)}</code></small>"
+    elif row.where:
         text += f"<br><small>in {escape(row.where)}</small>"
     return cell(text, top=text_too)
 

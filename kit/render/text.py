@@ -24,7 +24,7 @@ def findings_text(profile: Profile) -> list[str]:
     for item in items:
         lines.append(f"- [{item.label}] {item.message}")
         if item.suggestion:
-            lines.append(f"    {item.suggestion}")
+            lines.extend(f"    {code}".rstrip() for code in item.suggestion.splitlines())
         lines.extend(f"    ({note})" for note in item.notes)
     if more:
         lines.append(more)
@@ -37,7 +37,8 @@ def queries_table_text(rows: list[QueryRow]) -> list[str]:
         return []
     header = ("#", "start ms", "ms", "line", "SQL")
     cells = [
-        (r.number, r.start_ms, r.duration_ms, _fit(r.line, 40), _fit(r.sql, 100)) for r in rows
+        (r.number, r.start_ms, r.duration_ms, _fit(r.rendered or r.line, 40), _fit(r.sql, 100))
+        for r in rows
     ]
     widths = [max(len(h), *(len(c[i]) for c in cells)) for i, h in enumerate(header)]
     fmt = "  ".join(f"{{:{'>' if i < 3 else '<'}{w}}}" for i, w in enumerate(widths))
@@ -108,7 +109,12 @@ def _md(text: str) -> str:
 
 
 def _code(text: str) -> str:
-    # Outside a table, only a backtick can end a code span early: widen the fence then.
+    # Outside a table, only a backtick can end a code span early: widen the fence then. Code of
+    # several lines (a ModelAdmin's fix) is a fenced block of its own.
+    if "\n" in text:
+        return (
+            "\n\n  ```python\n" + "".join(f"  {line}\n" for line in text.splitlines()) + "  ```\n"
+        )
     return f"`` {text} ``" if "`" in text else f"`{text}`"
 
 
@@ -131,7 +137,8 @@ def queries_table_markdown(rows: list[QueryRow]) -> list[str]:
         return []
     out = ["| # | start ms | ms | line | SQL |", "|--:|--:|--:|:--|:--|"]
     out += [
-        f"| {r.number} | {r.start_ms} | {r.duration_ms} | {_md(r.line)} | `{_md(r.sql)}` |"
+        f"| {r.number} | {r.start_ms} | {r.duration_ms} | {_md(r.rendered or r.line)} "
+        f"| `{_md(r.sql)}` |"
         for r in rows
     ]
     return out
