@@ -66,6 +66,7 @@ INSPECTED_MODULES = frozenset(
         "django.contrib.admin.views.main",
         "django.contrib.admin.options",
         "rest_framework.serializers",
+        "django.db.backends.base.base",
     }
 )
 
@@ -76,6 +77,9 @@ INSPECTED_MODULES = frozenset(
 # column or count (ADMIN), and the view the request resolved to (VIEW:
 # BaseHandler._get_response, its `callback`). The names are Django 4.2's and 5.2's and DRF's.
 INNER, OUTER, TEMPLATE, SERIALIZER, ADMIN, VIEW = range(6)
+# BaseDatabaseWrapper.connect on the stack: Django is setting up a connection it opens (MySQL's
+# SET statements, a feature probe); such a query belongs to no block (kit.capture.recorder).
+SETUP = 6
 # Of the frames with an outer role, the outermost says what evaluated the query: a
 # QuerySet method (QUERYSET: `self` is the queryset), the same on a related manager (MANAGER),
 # a Model method (INSTANCE: `self` is the model instance). The innermost frame with an inner
@@ -145,6 +149,7 @@ PLACES: dict[tuple[str, str], Spec] = {
     ("django.contrib.admin.options", "ModelAdmin.changelist_view"): ("", "admin", ADMIN),
     (_HANDLER, "BaseHandler._get_response"): ("", "view", VIEW),
     (_HANDLER, "BaseHandler._get_response_async"): ("", "view", VIEW),
+    ("django.db.backends.base.base", "BaseDatabaseWrapper.connect"): ("", "setup", SETUP),
 }
 
 # What a code object is: USER (the walk stops there), INTERNAL (walk on), or its trigger Spec.

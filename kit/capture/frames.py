@@ -13,6 +13,7 @@ from kit.capture.codes import (
     INSTANCE,
     INTERNAL,
     MANAGER,
+    SETUP,
     USER,
     VIEW,
     Spec,
@@ -67,8 +68,9 @@ def find_origin(
     cell_filename: str | None,
     fallback_line: int | None = None,
     in_request: bool = False,
-) -> Origin:
-    """The query's user frame, cell line, Django entry point, trigger, model, relation and site.
+) -> Origin | None:
+    """The query's user frame, cell line, Django entry point, trigger, model, relation and site;
+    None for a query Django runs while it opens a connection (kit.capture.codes SETUP).
 
     The user frame is the first one of the user's own code (kit.capture.codes); the entry
     point is the outermost internal function the user called; trigger, model, relation and
@@ -105,6 +107,8 @@ def find_origin(
             elif slot == 0:  # INNER
                 if inner is None:
                     inner, inner_spec = frame, kind
+            elif slot == SETUP:
+                return None
             elif places is None:
                 places = [(slot, frame)]
             else:
@@ -145,6 +149,20 @@ def find_origin(
         if line is None:
             line = fallback_line
     return code, frame.f_lasti, line, entry, trigger, model, index, site
+
+
+def in_connection_setup(frame: FrameType | None) -> bool:
+    """True when Django is opening a connection below frame (kit.capture.codes SETUP)."""
+    kinds, id_ = kind_by_code, id
+    while frame is not None:
+        try:
+            kind = kinds[id_(frame.f_code)]
+        except KeyError:
+            kind = learn(frame)
+        if kind[2] == SETUP:
+            return True
+        frame = frame.f_back
+    return False
 
 
 def _look_out(
