@@ -16,7 +16,7 @@ from django.db import connection, connections
 
 import kit
 from kit.capture import installed_query_hooks
-from sample_app.blog.models import Post
+from sample_app.blog.models import Comment, Post
 
 pytestmark = pytest.mark.django_db
 
@@ -114,7 +114,8 @@ def test_profiles_exited_out_of_order_each_remove_their_own_hook():
     inner = second.__enter__()
     Post.objects.count()
     first.__exit__(None, None, None)  # the first one out is not the last one in
-    assert len(installed_query_hooks()) == 2  # the second's recorder and the cursor hook
+    # The second block's recorder, the cursor hook and the sync_to_async wrapper stay.
+    assert len(installed_query_hooks()) == 3
     Post.objects.count()
     second.__exit__(None, None, None)
     assert (outer.query_count, inner.query_count) == (1, 2)
@@ -185,3 +186,138 @@ def test_the_django_internals_the_hooks_rely_on_are_there():
         assert "self._execute_with_wrappers(" in inspect.getsource(method)
     assert "_execute_with_wrappers" not in vars(CursorDebugWrapper)
     assert BaseDatabaseWrapper.connect.__qualname__ == "BaseDatabaseWrapper.connect"
+
+
+def first_line(code: Callable[..., Any], text: str) -> int:
+    """The line of code's source file that holds text (the line a record must name)."""
+    import inspect
+
+    lines, start = inspect.getsourcelines(code)
+    return start + next(i for i, line in enumerate(lines) if text in line)
+
+
+async def aget_per_comment() -> None:
+    async for comment in Comment.objects.order_by("pk")[:6]:
+        await Post.objects.aget(pk=comment.post_id)
+
+
+def test_async_queries_carry_the_awaiting_line_trigger_and_thread():
+    async def main() -> Any:
+        with kit.profile() as p:
+            await aget_per_comment()
+            post = await Post.objects.order_by("pk").afirst()
+            await post.comments.acount()
+            await Post.objects.filter(pk=post.pk).aexists()
+        return p
+
+    p = run_async(main)
+    loop_line = first_line(aget_per_comment, "async for")
+    aget_line = first_line(aget_per_comment, "aget(")
+    assert [(q.trigger, q.source_lineno) for q in p.queries[:7]] == [
+        ("async for", loop_line),
+        *[("aget", aget_line)] * 6,
+    ]
+    assert [q.trigger for q in p.queries[7:]] == ["afirst", "acount", "aexists"]
+    assert str(p.queries[8].relation) == "blog.Post.comments"
+    assert all(q.source_file == __file__ for q in p.queries)
+    assert {q.execution for q in p.queries} == {"async"}
+    assert threading.current_thread().name not in {q.thread for q in p.queries}
+
+
+def test_an_aget_per_row_of_an_async_for_is_an_n_plus_one():
+    async def main() -> Any:
+        with kit.profile() as p:
+            await aget_per_comment()
+        return p
+
+    p = run_async(main)
+    (finding,) = [f for f in p.findings if f.kind == "n_plus_one"]
+    assert finding.line is None  # a file, not a cell: the source names it
+    assert f":{first_line(aget_per_comment, 'aget(')}" in finding.message
+    assert "in_bulk()" in finding.message
+    assert len(finding.record_ids) == 6
+
+
+def test_a_sync_call_inside_a_coroutine_is_marked(monkeypatch):
+    # What a notebook kernel allows (kit.bootstrap) and a deployment refuses.
+    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+    async def main() -> Any:
+        with kit.profile() as p:
+            Post.objects.count()
+            await Post.objects.acount()
+        return p
+
+    p = run_async(main)
+    assert [q.execution for q in p.queries] == ["sync_in_async", "async"]
+    assert p.queries[0].thread == threading.current_thread().name
+    with kit.profile() as sync:
+        Post.objects.count()
+    assert sync.queries[0].execution is None
+
+
+@pytest.mark.django_db(databases=["default", "other"])
+def test_async_n_plus_one_on_the_warehouse_gets_the_fix_on_the_outer_queryset():
+    """async_to_sync runs the coroutine in its own loop thread and the ORM back in this thread
+    (asgiref's thread-sensitive path, as an ASGI server's sync middleware does)."""
+    from asgiref.sync import async_to_sync
+
+    from tests.warehouse.data import build
+    from tests.warehouse.models import Product
+
+    made = build(products=6)
+
+    async def labels_per_product() -> Any:
+        with kit.profile() as p:
+            async for product in Product.objects.order_by("pk"):
+                [label.text async for label in product.labels.all()]
+        return p
+
+    p = async_to_sync(labels_per_product)()
+    loop, *per_product = p.queries
+    assert loop.trigger == "async for" and len(per_product) == made.products
+    assert {str(q.relation) for q in per_product} == {"warehouse.Product.labels"}
+    assert {q.thread for q in p.queries} == {threading.current_thread().name}
+    assert {q.execution for q in p.queries} == {"async"}
+    (finding,) = [f for f in p.findings if f.kind == "n_plus_one"]
+    # Written on the loop's own queryset, as for a sync for loop.
+    assert finding.suggestion.startswith('Product.objects.order_by("pk")')
+    assert finding.suggestion.endswith(".prefetch_related('labels')")
+
+
+def test_execution_round_trips_through_save_and_older_files_load(tmp_path):
+    import json
+
+    async def main() -> Any:
+        with kit.profile() as p:
+            await Post.objects.acount()
+        return p
+
+    p = run_async(main)
+    loaded = kit.load(p.save(tmp_path / "async.json"))
+    assert [q.execution for q in loaded.queries] == ["async"]
+    assert loaded.queries == p.queries
+    # A file saved before the field existed loads as sync code.
+    data = json.loads((tmp_path / "async.json").read_text())
+    text = json.dumps(data)
+    assert '"execution": "async"' in text
+    (tmp_path / "old.json").write_text(
+        text.replace('"execution": "async", ', "").replace(', "execution": "async"', "")
+    )
+    assert "execution" not in (tmp_path / "old.json").read_text()
+    assert [q.execution for q in kit.load(tmp_path / "old.json").queries] == [None]
+
+
+def test_the_timeline_marks_each_threads_queries(pool):
+    from kit.render.timeline import render_timeline
+
+    with kit.profile() as p:
+        Post.objects.count()
+        pool.submit(Post.objects.count).result()
+    figure = render_timeline(p)
+    (trace,) = figure.data  # one shape, two threads
+    assert list(trace.marker.symbol) == [1, 2]  # a square for the first thread, a diamond
+    assert "threads: ■ MainThread, ◆ pool_0" in figure.layout.title.subtitle.text
+    with kit.profile() as one:
+        Post.objects.count()
+    assert render_timeline(one).data[0].marker.symbol == "square"

@@ -31,6 +31,10 @@ from typing import Any
 
 from django.db.backends.utils import CursorWrapper
 
+from kit.capture.awaiting import patch as patch_awaiting
+from kit.capture.awaiting import patched as awaiting_patched
+from kit.capture.awaiting import unpatch as unpatch_awaiting
+
 Wrapper = Callable[..., Any]
 
 _lock = threading.Lock()
@@ -115,12 +119,14 @@ def remove(recorder: Wrapper) -> None:
 
 
 def installed() -> list[str]:
-    """What the hook holds now: "CursorWrapper._execute_with_wrappers" and each active
-    recorder's aliases (empty outside every capturing block)."""
+    """What the hooks hold now: "CursorWrapper._execute_with_wrappers", "SyncToAsync.__call__"
+    and each active recorder's aliases (empty outside every capturing block)."""
     with _lock:
         found = [f"recorder on {sorted(aliases)}" for _, aliases, _ in _blocks]
         if CursorWrapper.__dict__.get("_execute_with_wrappers") is _execute_with_wrappers:
             found.append("CursorWrapper._execute_with_wrappers")
+        if awaiting_patched():
+            found.append("SyncToAsync.__call__")
         return found
 
 
@@ -140,10 +146,14 @@ def _patch() -> None:
     if _original is None:
         _original = CursorWrapper.__dict__["_execute_with_wrappers"]
         CursorWrapper._execute_with_wrappers = _execute_with_wrappers  # type: ignore[method-assign]
+        # Async ORM queries run in asgiref's executor thread: their line is the awaiting
+        # coroutine's (kit.capture.awaiting).
+        patch_awaiting()
 
 
 def _unpatch() -> None:
     global _original
     if _original is not None:
+        unpatch_awaiting()
         CursorWrapper._execute_with_wrappers = _original  # type: ignore[method-assign]
         _original = None
