@@ -110,7 +110,7 @@ def plan_fixes(
 
 def _root_expression(root: QueryRecord, text: str | None) -> str:
     expression = iterated_expression(text)
-    if expression is None and root.trigger == "repr":
+    if expression is None and root.evaluation == "repr":
         expression = displayed_expression(text)
     if expression:
         return expression
