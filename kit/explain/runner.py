@@ -17,6 +17,7 @@ from kit.capture import QueryRecord
 from kit.errors import KitUsageError
 from kit.explain.findings import find_plan_issues
 from kit.explain.plan import ExplainError, Plan, RawExplain, finalize
+from kit.explain.routines import check_routines
 from kit.explain.safety import RefusedStatement, check_explain, may_analyze
 from kit.explain.schema import plan_tables, table_infos
 from kit.explain.session import (
@@ -55,6 +56,8 @@ def explain_sql(
         reason = _refusal(connection, sql, analyze)
         if reason is None:
             return _explain(connection, sql, params, analyze, options)
+    except RefusedStatement as exc:
+        reason = str(exc)
     except DatabaseError as exc:
         reason = database_message(exc, options.timeout_ms)
     except _PARSE_ERRORS as exc:
@@ -78,7 +81,9 @@ def _explain(
 ) -> Plan:
     """Run the EXPLAIN, read the plan and what it finds (database errors propagate)."""
     vendor = VENDORS[connection.vendor]
-    with rolled_back(connection, options.timeout_ms) as cursor:
+    read_only = sql_shape(sql).kind == "SELECT"
+    with rolled_back(connection, options.timeout_ms, read_only=read_only) as cursor:
+        check_routines(vendor, cursor, sql, analyze=analyze)
         raw = vendor.run(
             connection, cursor, sql, params, analyze=analyze, timeout_ms=options.timeout_ms
         )
