@@ -138,6 +138,12 @@ def explain_records(
     plans: list[Plan] = []
     errors: list[ExplainError] = []
     for record, executions in _slowest_per_shape(records):
+        problem = _record_problem(record)
+        if problem:
+            fingerprint = sql_shape(record.sql).fingerprint
+            error = ExplainError(record.vendor, record.alias, record.sql, problem, fingerprint)
+            errors.append(dataclasses.replace(error, record_id=record.id))
+            continue
         params = record.params
         if record.many:
             params = params[0] if params else None  # executemany: one row's params
@@ -164,6 +170,19 @@ def explain_records(
         )
         plans.append(with_whatifs(plan, options or ExplainOptions()) if mode == "whatif" else plan)
     return ExplainResults(tuple(plans), tuple(errors))
+
+
+def _record_problem(record: QueryRecord) -> str | None:
+    """Why a record (live, or read from a file) cannot be explained here, or None."""
+    if record.alias not in connections:
+        return f"there is no database alias {record.alias!r} here: nothing was run."
+    vendor = connections[record.alias].vendor
+    if record.vendor != vendor:
+        return (
+            f"the query was recorded on {record.vendor}, but alias {record.alias!r} is "
+            f"{vendor}: nothing was run."
+        )
+    return None
 
 
 def _slowest_per_shape(records: Sequence[QueryRecord]) -> list[tuple[QueryRecord, int]]:
