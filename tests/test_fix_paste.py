@@ -1,0 +1,179 @@
+"""Every N+1 fix the kit prints, pasted into the code it was profiled on: it runs, returns the
+same rows and removes the N+1 (tests/fix_harness.py), on the blog and the warehouse."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.fix_harness import check
+from tests.warehouse.data import build
+
+pytestmark = pytest.mark.django_db(databases=["default", "other"])
+
+BLOG = (
+    "from sample_app.blog.models import Comment, Post, Tag\n"
+    "from django.contrib.auth.models import User\n"
+)
+WAREHOUSE = (
+    "from tests.warehouse.models import (\n"
+    "    Label, PerishableProduct, Placement, Product, Remark, Spec, Supplier, Zone,\n"
+    ")\n"
+)
+
+# name -> (code binding `result`, at most this many queries once fixed, edits the notes ask)
+BLOG_CASES: dict[str, tuple[str, int, dict[str, str]]] = {
+    "multi_line_for": (
+        "result = []\n"
+        "for p in (\n"
+        "    Post.objects.filter(published=True).order_by('id')[:30]\n"
+        "):\n"
+        "    result.append(p.author.username)\n",
+        1,
+        {},
+    ),
+    "generator_in_list": (
+        "result = list(p.author.username for p in Post.objects.order_by('id')[:20])\n",
+        1,
+        {},
+    ),
+    "map": (
+        "result = list(map(lambda p: p.category.name, Post.objects.order_by('-id')[:15]))\n",
+        1,
+        {},
+    ),
+    "sum_over_comprehension": (
+        "result = sum(len(p.comments.all()) for p in Post.objects.filter(id__lte=40))\n",
+        2,
+        {},
+    ),
+    "multi_line_comprehension": (
+        "result = [\n"
+        "    c.user.username\n"
+        "    for p in Post.objects.order_by('id')[:10]\n"
+        "    for c in p.comments.all()\n"
+        "]\n",
+        2,
+        {},
+    ),
+    "existing_select_related": (
+        "result = [(p.author.username, p.category.name)\n"
+        "          for p in Post.objects.select_related('author').order_by('id')[:20]]\n",
+        1,
+        {},
+    ),
+    "existing_prefetch_then_nested": (
+        "result = [[c.user.username for c in p.comments.all()]\n"
+        "          for p in Post.objects.prefetch_related('comments').order_by('id')[:20]]\n",
+        2,
+        {},
+    ),
+    "m2m_through": (
+        "result = [[t.name for t in p.tags.all()] for p in Post.objects.order_by('id')[:20]]\n",
+        2,
+        {},
+    ),
+    "reverse_one_to_one": (
+        "result = [u.profile.bio for u in User.objects.filter(profile__isnull=False)[:20]]\n",
+        1,
+        {},
+    ),
+    "narrowed_on_the_line_before": (
+        "result = []\n"
+        "for p in Post.objects.order_by('id')[:15]:\n"
+        "    recent = p.comments.order_by('-id')[:2]\n"
+        "    result.append([c.id for c in recent])\n",
+        2,
+        {"p.comments.order_by('-id')[:2]": "p.prefetched_comments"},
+    ),
+    "count_per_row": (
+        "result = [p.comments.count() for p in Post.objects.order_by('id')[:20]]\n",
+        1,
+        {"p.comments.count()": "p.comments_count"},
+    ),
+    "name_of_a_queryset": (
+        "posts = Post.objects.filter(id__lte=25)\nresult = [p.author.username for p in posts]\n",
+        1,
+        {},
+    ),
+}
+
+WAREHOUSE_CASES: dict[str, tuple[str, int, dict[str, str]]] = {
+    "custom_manager_and_queryset_method": (
+        "result = [p.vendor.name for p in Product.available.cheap().order_by('sku')]\n",
+        1,
+        {},
+    ),
+    "one_to_one_reverse": (
+        "result = [p.spec.weight_grams for p in Product.objects.order_by('sku')]\n",
+        1,
+        {},
+    ),
+    "m2m": ("result = [[x.text for x in p.labels.all()] for p in Product.objects.all()]\n", 2, {}),
+    "m2m_through": (
+        "result = [[b.code for b in p.bins.all()] for p in Product.objects.order_by('sku')]\n",
+        2,
+        {},
+    ),
+    "reverse_fk_then_fk": (
+        "result = [[x.bin.code for x in p.placements.all()] for p in Product.objects.all()]\n",
+        2,
+        {},
+    ),
+    "deferred_only": (
+        "result = [len(p.notes) for p in Product.objects.only('title').order_by('sku')]\n",
+        1,
+        {},
+    ),
+    "deferred_defer": (
+        "result = [len(p.notes) for p in Product.objects.defer('notes', 'title')]\n",
+        1,
+        {},
+    ),
+    "generic_foreign_key": (
+        "result = [str(r.target) for r in Remark.objects.order_by('id')]\n",
+        4,
+        {},
+    ),
+    "multi_table_child": (
+        "result = [p.vendor.name for p in PerishableProduct.objects.order_by('expires_on')]\n",
+        1,
+        {},
+    ),
+    "parent_to_child": (
+        "result = [hasattr(p, 'perishableproduct') for p in Product.objects.order_by('sku')]\n",
+        1,
+        {},
+    ),
+    "self_referential_chain": (
+        "result = [\n"
+        "    z.parent_zone and z.parent_zone.parent_zone and z.parent_zone.parent_zone.name\n"
+        "    for z in Zone.objects.order_by('id')\n"
+        "]\n",
+        1,
+        {},
+    ),
+    "raw_queryset": (
+        "result = [p.vendor.name for p in\n"
+        "          Product.objects.raw('SELECT * FROM warehouse_product ORDER BY sku')]\n",
+        2,
+        {},
+    ),
+    "count_property": (
+        "result = [s.catalogue.count() for s in Supplier.objects.order_by('id')]\n",
+        1,
+        {"s.catalogue.count()": "s.catalogue_count"},
+    ),
+}
+
+
+@pytest.mark.parametrize("name", BLOG_CASES)
+def test_blog_fix_pastes(name):
+    code, queries, edits = BLOG_CASES[name]
+    check(BLOG + code, queries=queries, edits=edits)
+
+
+@pytest.mark.parametrize("name", WAREHOUSE_CASES)
+def test_warehouse_fix_pastes(name):
+    build(products=12)
+    code, queries, edits = WAREHOUSE_CASES[name]
+    check(WAREHOUSE + code, queries=queries, edits=edits)
