@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import pytest
 
-from tests.fix_harness import check
+import kit
+from tests.fix_harness import check, run
 from tests.warehouse.data import build
 
 pytestmark = pytest.mark.django_db(databases=["default", "other"])
@@ -50,10 +51,10 @@ BLOG_CASES: dict[str, tuple[str, int, dict[str, str]]] = {
         "result = [\n"
         "    c.user.username\n"
         "    for p in Post.objects.order_by('id')[:10]\n"
-        "    for c in p.comments.all()\n"
+        "    for c in p.comments.order_by('id')\n"
         "]\n",
         2,
-        {},
+        {"p.comments.order_by('id')": "p.prefetched_comments"},
     ),
     "existing_select_related": (
         "result = [(p.author.username, p.category.name)\n"
@@ -62,13 +63,14 @@ BLOG_CASES: dict[str, tuple[str, int, dict[str, str]]] = {
         {},
     ),
     "existing_prefetch_then_nested": (
-        "result = [[c.user.username for c in p.comments.all()]\n"
+        "result = [sorted(c.user.username for c in p.comments.all())\n"
         "          for p in Post.objects.prefetch_related('comments').order_by('id')[:20]]\n",
         2,
         {},
     ),
     "m2m_through": (
-        "result = [[t.name for t in p.tags.all()] for p in Post.objects.order_by('id')[:20]]\n",
+        "result = [sorted(t.name for t in p.tags.all())\n"
+        "          for p in Post.objects.order_by('id')[:20]]\n",
         2,
         {},
     ),
@@ -108,14 +110,21 @@ WAREHOUSE_CASES: dict[str, tuple[str, int, dict[str, str]]] = {
         1,
         {},
     ),
-    "m2m": ("result = [[x.text for x in p.labels.all()] for p in Product.objects.all()]\n", 2, {}),
+    "m2m": (
+        "result = [sorted(x.text for x in p.labels.all())\n"
+        "          for p in Product.objects.order_by('sku')]\n",
+        2,
+        {},
+    ),
     "m2m_through": (
-        "result = [[b.code for b in p.bins.all()] for p in Product.objects.order_by('sku')]\n",
+        "result = [sorted(b.code for b in p.bins.all())\n"
+        "          for p in Product.objects.order_by('sku')]\n",
         2,
         {},
     ),
     "reverse_fk_then_fk": (
-        "result = [[x.bin.code for x in p.placements.all()] for p in Product.objects.all()]\n",
+        "result = [sorted(x.bin.code for x in p.placements.all())\n"
+        "          for p in Product.objects.order_by('sku')]\n",
         2,
         {},
     ),
@@ -158,6 +167,37 @@ WAREHOUSE_CASES: dict[str, tuple[str, int, dict[str, str]]] = {
         2,
         {},
     ),
+    "exists_m2m": (
+        "result = [p.labels.exists() for p in Product.objects.order_by('sku')]\n",
+        1,
+        {"p.labels.exists()": "p.has_labels"},
+    ),
+    "exists_reverse_fk": (
+        "result = [s.catalogue.exists() for s in Supplier.objects.order_by('id')]\n",
+        1,
+        {"s.catalogue.exists()": "s.has_catalogue"},
+    ),
+    "aggregate_in_a_method": (
+        "result = [p.placement_total() for p in Product.objects.order_by('sku')]\n",
+        1,
+        {"p.placement_total()": "p.placements_total"},
+    ),
+    "count_in_a_property": (
+        "result = [s.product_count for s in Supplier.objects.order_by('id')]\n",
+        1,
+        {"s.product_count": "s.catalogue_count"},
+    ),
+    "generic_relation": (
+        "result = [sorted(r.body for r in p.remarks.all())\n"
+        "          for p in Product.objects.order_by('sku')]\n",
+        2,
+        {},
+    ),
+    "generic_relation_count": (
+        "result = [p.remarks.count() for p in Product.objects.order_by('sku')]\n",
+        1,
+        {"p.remarks.count()": "p.remarks_count"},
+    ),
     "count_property": (
         "result = [s.catalogue.count() for s in Supplier.objects.order_by('id')]\n",
         1,
@@ -177,3 +217,66 @@ def test_warehouse_fix_pastes(name):
     build(products=12)
     code, queries, edits = WAREHOUSE_CASES[name]
     check(WAREHOUSE + code, queries=queries, edits=edits)
+
+
+def test_a_queryset_whose_code_cannot_be_read_gets_the_calls_and_where_it_was_built():
+    from tests.warehouse.models import Product
+
+    build(products=6)
+    code = compile(
+        "result = [p.vendor.name for p in Product.objects.order_by('sku')]", "<gone>", "exec"
+    )
+    namespace = {"Product": Product}
+    with kit.profile() as p:
+        exec(code, namespace)
+    (finding,) = [f for f in p.findings if f.kind == "n_plus_one"]
+    assert finding.suggestion == ".select_related('vendor')"
+    assert (finding.expression, finding.built_at) == (None, "<gone>:1")
+    assert "<gone>:1" in finding.message and "Product.objects" not in finding.message
+    fixed = eval("Product.objects.order_by('sku')" + finding.suggestion, namespace)
+    with kit.profile() as after:
+        assert [x.vendor.name for x in fixed] == namespace["result"]
+    assert after.query_count == 1
+
+
+def test_first_on_a_prefetched_manager_says_it_queries_again_instead_of_the_same_prefetch():
+    build(products=6)
+    p, _ = run(
+        WAREHOUSE
+        + "result = [p.labels.first() for p in Product.objects.prefetch_related('labels')]\n"
+    )
+    (finding,) = [f for f in p.findings if f.kind == "n_plus_one"]
+    assert finding.suggestion is None
+    assert any("p.labels.first() queries again" in note for note in finding.notes)
+    assert (finding.model, finding.fields) == ("warehouse.Product", ("labels",))
+
+
+@pytest.mark.parametrize(
+    ("code", "kind_words"),
+    [
+        ("[p.vendor for p in Product.objects.all()]", "Product.vendor (foreign key)"),
+        ("[p.spec for p in Product.objects.all()]", "Product.spec (reverse one-to-one)"),
+        ("[list(p.labels.all()) for p in Product.objects.all()]", "Product.labels (many-to-many)"),
+        ("[list(p.bins.all()) for p in Product.objects.all()]", "Product.bins (many-to-many)"),
+        (
+            "[list(s.catalogue.all()) for s in Supplier.objects.all()]",
+            "Supplier.catalogue (reverse foreign key)",
+        ),
+        ("[p.notes for p in Product.objects.only('sku')]", "Product.notes (deferred field)"),
+        ("[r.target for r in Remark.objects.all()]", "Remark.target (generic foreign key)"),
+        (
+            "[list(p.remarks.all()) for p in Product.objects.all()]",
+            "Product.remarks (generic relation)",
+        ),
+        (
+            "[z.parent_zone and z.parent_zone.parent_zone for z in Zone.objects.all()]",
+            "Zone.parent_zone (foreign key), a self-referential chain 2 levels deep",
+        ),
+        ("[p.vendor for p in PerishableProduct.objects.all()]", "PerishableProduct queryset"),
+    ],
+)
+def test_each_kind_is_one_finding_naming_model_and_field(code, kind_words):
+    build(products=6)
+    p, _ = run(WAREHOUSE + f"result = {code}\n")
+    (finding,) = [f for f in p.findings if f.kind == "n_plus_one"]
+    assert kind_words in finding.message

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 
 from kit.analysis.groups import NPlusOneGroup, most_common
 from kit.analysis.lineage import Lineage, trace_lineage
+from kit.analysis.per_row import aggregate_annotations, exists_annotation
 from kit.analysis.rewrite import Change, apply_change, existing_lookups, is_raw
 from kit.analysis.snippets import (
     displayed_expression,
@@ -18,9 +18,12 @@ from kit.analysis.snippets import (
 from kit.analysis.statements import (
     SourceSpot,
     chain_depth,
+    enclosing_method,
+    loop_target,
     queryset_expression,
     related_chain,
 )
+from kit.analysis.unnamed import unnamed_lineage
 from kit.capture.records import QueryRecord, Relation
 
 __all__ = ["QuerysetFix", "SourceSpot", "SourceText", "SpotOf", "class_name", "plan_fixes"]
@@ -93,9 +96,10 @@ class QuerysetFix:
 
     @property
     def imports(self) -> tuple[str, ...]:
-        """Names the code needs from django.db.models (Prefetch, Count, Q)."""
+        """Names the code needs from django.db.models (Prefetch, Count, Q, Exists...)."""
         text = " ".join((*self.prefetch_objects, *self.annotate))
-        return tuple(n for n in ("Count", "Prefetch", "Q") if f"{n}(" in text)
+        names = ("Avg", "Count", "Exists", "Max", "Min", "OuterRef", "Prefetch", "Q", "Sum")
+        return tuple(n for n in names if f"{n}(" in text)
 
 
 # Calls on a related manager that query even when the relation is prefetched.
@@ -130,7 +134,7 @@ def plan_fixes(
     per_root: dict[int, list[tuple[NPlusOneGroup, Lineage]]] = {}
     unexplained = []
     for group in groups:
-        found = _group_lineage(group, lineage, records)
+        found = _group_lineage(group, lineage, by_id, source_spot or (lambda record: None))
         if found is None or not found.path:
             unexplained.append(group)
         else:
@@ -145,12 +149,15 @@ def plan_fixes(
 
 
 def _group_lineage(
-    group: NPlusOneGroup, lineage: dict[int, Lineage], records: Sequence[QueryRecord]
+    group: NPlusOneGroup,
+    lineage: dict[int, Lineage],
+    by_id: dict[int, QueryRecord],
+    spot: SpotOf,
 ) -> Lineage | None:
     """The root and path of a group: its most common root, and the deepest path to it (a
     self-referential chain sends each level's queries in one shape: parent, parent__parent)."""
     if group.relation is None:
-        return _deferred_lineage(group, lineage, records)
+        return unnamed_lineage(group, lineage, by_id, spot)
     found = most_common([lineage.get(i) for i in group.record_ids])
     if found is None:
         return None
@@ -164,39 +171,6 @@ def _group_lineage(
 
 def _self_referential(relation: Relation) -> bool:
     return relation.single_valued and relation.model == relation.target
-
-
-# "table"."column" (or `table`.`column`) in a SELECT list.
-_COLUMN = re.compile(r'[`"]?(\w+)[`"]?\.[`"]?(\w+)[`"]?')
-
-
-def deferred_fields(sql: str) -> tuple[str, ...]:
-    """The fields a deferred load reads: its SELECT list without the primary key."""
-    head = re.split(r"\sFROM\s", sql, maxsplit=1, flags=re.IGNORECASE)[0]
-    columns = [column for _, column in _COLUMN.findall(head)]
-    return tuple(dict.fromkeys(columns[1:]))
-
-
-def _deferred_lineage(
-    group: NPlusOneGroup, lineage: dict[int, Lineage], records: Sequence[QueryRecord]
-) -> Lineage | None:
-    """A deferred field read per row: the latest root of that model before it, one step."""
-    by_id = {r.id: r for r in records}
-    first = by_id[group.record_ids[0]]
-    if group.trigger != "deferred" or first.model is None:
-        return None
-    fields = deferred_fields(first.sql)
-    if not fields:
-        return None
-    roots = [
-        one
-        for i, one in lineage.items()
-        if i < first.id and not one.path and by_id[i].model == first.model
-    ]
-    if not roots:
-        return None
-    relation = Relation(first.model, fields[0], "deferred", first.model)
-    return roots[-1].extend(relation)
 
 
 def _root_expression(root: QueryRecord, text: str | None, spot: SourceSpot | None) -> str:
@@ -232,6 +206,8 @@ class _Builder:
         self.prefetch: list[tuple[Relation, ...]] = []
         self.fields: list[str] = []
         self.counts: dict[str, str] = {}  # lookup -> Count(...) arguments
+        self.annotations: dict[str, str] = {}  # name -> Exists(...), Sum(...)
+        self.root: QueryRecord | None = None
         self.notes: dict[str, str] = {}
         self.narrowed: dict[tuple[str, str], _Narrowed] = {}
         self.attrs: set[str] = set()
@@ -240,6 +216,7 @@ class _Builder:
         self, root: QueryRecord, members: list[tuple[NPlusOneGroup, Lineage]]
     ) -> QuerysetFix:
         """The fix for root: every member group's path, outermost lookups only."""
+        self.root = root
         expression = _root_expression(root, self.text(root), self.spot(root))
         _, prefetched = existing_lookups(expression)
         for group, lineage in members:
@@ -265,7 +242,8 @@ class _Builder:
             annotate=tuple(
                 f"{key.partition('?')[0]}_count=Count({args}{distinct})"
                 for key, args in self.counts.items()
-            ),
+            )
+            + tuple(f"{name}={code}" for name, code in self.annotations.items()),
             notes=tuple(dict.fromkeys(self.notes.values())),
             group_ids=tuple(group.record_ids for group, _ in members),
             prefetch_object_lookups=tuple(lookup for lookup, _ in objects),
@@ -306,21 +284,42 @@ class _Builder:
                 depth = chain_depth(*spot, path[-1].field) if spot else 0
                 lookup = "__".join([lookup, *[path[-1].field] * (depth - 1)])
             self.select.append(lookup)
-        elif len(path) == 1 and group.trigger in ("count", "exists"):
-            owner = self._owner(group, path[0])
-            if group.trigger == "count":
-                self.counts[lookup] = repr(lookup)
-                self.notes[lookup] = (
-                    f"read {owner}.{lookup}_count instead of {owner}.{lookup}.count()"
-                )
-            else:
-                self.prefetch.append(path)
-                self.notes[lookup] = (
-                    f"read bool({owner}.{lookup}.all()) instead of {owner}.{lookup}.exists(): "
-                    "exists() queries again even when the relation is prefetched"
-                )
+        elif len(path) == 1 and group.trigger in ("count", "exists", "aggregate"):
+            self._per_row(group, path[0])
         else:
             self.prefetch.append(path)
+
+    def _per_row(self, group: NPlusOneGroup, relation: Relation) -> None:
+        """count(), exists() or aggregate() per row: an annotation on the loop's queryset."""
+        lookup, owner = relation.field, self._owner(group, relation)
+        record = self.by_id[group.record_ids[0]]
+        method = self._method(record)
+        instead = method or f"{owner}.{lookup}.{group.trigger}()"
+        if group.trigger == "count":
+            self.counts[lookup] = repr(lookup)
+            self.notes[lookup] = f"read {owner}.{lookup}_count instead of {instead}"
+            return
+        if group.trigger == "exists":
+            found = exists_annotation(relation, record.sql, class_name(relation.target))
+        else:
+            found = next(iter(aggregate_annotations(record.sql, lookup)), None)
+        if found is None:
+            self.prefetch.append((relation,))
+            return
+        name, code = found
+        self.annotations[name] = code
+        self.notes[lookup + "?" + name] = f"read {owner}.{name} instead of {instead}"
+
+    def _method(self, record: QueryRecord) -> str | None:
+        """ "owner.placement_total()" when a model's method or property ran the query."""
+        spot = self.spot(record)
+        found = enclosing_method(*spot) if spot else None
+        if found is None:
+            return None
+        root_spot = self.spot(self.root) if self.root is not None else None
+        target = loop_target(*root_spot) if root_spot else None
+        name = found.partition(".")[2]
+        return f"{target or found.partition('.')[0].lower()}.{name} ({found}, {record.source})"
 
     def _owner(self, group: NPlusOneGroup, relation: Relation) -> str:
         """The name the loop reads the relation from (`p` in p.comments.count())."""
@@ -329,9 +328,12 @@ class _Builder:
         spot = self.spot(record)
         if found is None and spot is not None:
             found = related_chain(*spot, relation.field)
-        if found is not None and found[0].isidentifier():
+        if found is not None and found[0].isidentifier() and found[0] != "self":
             return found[0]
-        return class_name(relation.model).lower()
+        # In a model's method: the name the loop gives each row.
+        root_spot = self.spot(self.root) if self.root is not None else None
+        target = loop_target(*root_spot) if root_spot else None
+        return target or class_name(relation.model).lower()
 
     def _ancestor(self, record_id: int, steps: int) -> QueryRecord:
         for _ in range(steps):

@@ -97,6 +97,27 @@ def _candidates(parts: list[ast.AST]) -> list[ast.expr]:
     return found
 
 
+_CONTAINERS = (ast.ListComp, ast.SetComp, ast.DictComp, ast.GeneratorExp, ast.Call, ast.Lambda)
+
+
+def _within_smallest(
+    parts: list[ast.AST], lineno: int, candidates: list[ast.expr]
+) -> list[ast.expr]:
+    """The candidates inside the smallest comprehension, call or lambda that spans lineno
+    (Python reports a comprehension written over several lines at its first line)."""
+    spanning = [
+        node
+        for part in parts
+        for node in ast.walk(part)
+        if isinstance(node, _CONTAINERS) and node.lineno <= lineno <= (node.end_lineno or 0)
+    ]
+    if not spanning:
+        return []
+    smallest = min(spanning, key=lambda n: (n.end_lineno or 0) - n.lineno)
+    inside = set(map(id, ast.walk(smallest)))
+    return [n for n in candidates if id(n) in inside]
+
+
 def _is_queryset_like(node: ast.expr) -> bool:
     """A name, an attribute chain, a call chain or a slice: what a queryset is written as."""
     if (
@@ -138,7 +159,7 @@ def queryset_expression(source: str, lineno: int, shown: bool = False) -> str | 
     candidates = first + _candidates(parts)
     # In a statement over many lines (a dict of lambdas, say), what is on the line first.
     on_line = [n for n in candidates if n.lineno <= lineno <= (n.end_lineno or n.lineno)]
-    for node in on_line + candidates:
+    for node in on_line + _within_smallest(parts, lineno, candidates) + candidates:
         if _is_queryset_like(node) and not _uses(node, bound):
             return _text(source, node)
     if shown and isinstance(statement, ast.Expr) and _is_queryset_like(statement.value):
@@ -219,3 +240,44 @@ def chain_depth(source: str, lineno: int, field: str) -> int:
             depth, node = depth + 1, node.value
         deepest = max(deepest, depth)
     return deepest
+
+
+def loop_target(source: str, lineno: int) -> str | None:
+    """The name a `for` or a comprehension in the statement at lineno binds each row to."""
+    statement = statement_at(source, lineno)
+    if statement is None:
+        return None
+    nodes: list[ast.AST] = [statement] if isinstance(statement, ast.For) else []
+    parts = _header(statement)
+    nodes += [n for part in parts for n in ast.walk(part)]
+    spanning = [
+        n
+        for n in nodes
+        if isinstance(n, _CONTAINERS) and n.lineno <= lineno <= (n.end_lineno or 0)
+    ]
+    if spanning:  # the comprehension on the line first (a dict of lambdas has several)
+        smallest = min(spanning, key=lambda n: (n.end_lineno or 0) - n.lineno)
+        nodes = list(ast.walk(smallest)) + nodes
+    for node in nodes:
+        if isinstance(node, ast.For | ast.comprehension) and isinstance(node.target, ast.Name):
+            return node.target.id
+    return None
+
+
+def enclosing_method(source: str, lineno: int) -> str | None:
+    """ "Product.placement_total()" or "Supplier.product_count" (a property): the method of a
+    class the line is in, else None."""
+    tree = _tree(source)
+    if tree is None:
+        return None
+    for cls in ast.walk(tree):
+        if not isinstance(cls, ast.ClassDef):
+            continue
+        for item in cls.body:
+            if isinstance(item, ast.FunctionDef) and item.lineno <= lineno <= (
+                item.end_lineno or 0
+            ):
+                decorators = {ast.unparse(d).rpartition(".")[2] for d in item.decorator_list}
+                is_property = bool(decorators & {"property", "cached_property"})
+                return f"{cls.name}.{item.name}" + ("" if is_property else "()")
+    return None
