@@ -4,10 +4,13 @@ built, when its expression could not be read)."""
 
 from __future__ import annotations
 
+import re
+
 from kit.analysis.findings import Finding, Places
 from kit.analysis.fixes import QuerysetFix, class_name
 from kit.analysis.groups import NPlusOneGroup
 from kit.analysis.relation_words import describe_relation
+from kit.analysis.rewrite import is_raw
 from kit.capture.records import QueryRecord, Relation
 
 __all__ = ["fix_finding"]
@@ -40,6 +43,19 @@ def _described(relation: Relation, fix: QuerysetFix) -> str:
     return describe_relation(relation)
 
 
+def _models_used(fix: QuerysetFix) -> list[str]:
+    """ "Comment is blog.Comment": the models a Prefetch or Exists queryset names."""
+    labels = {
+        class_name(label): label
+        for _, relation in fix.relations
+        for label in (relation.model, relation.target)
+        if label
+    }
+    text = " ".join((*fix.prefetch_objects, *fix.annotate))
+    used = dict.fromkeys(re.findall(r"\b([A-Z]\w*)\.objects\b", text))
+    return [f"{name} is the {labels[name]} model" for name in used if name in labels]
+
+
 def fix_finding(
     fix: QuerysetFix,
     groups: list[NPlusOneGroup],
@@ -55,6 +71,12 @@ def fix_finding(
     notes = list(fix.notes)
     if fix.imports:
         notes.append(f"from django.db.models import {', '.join(fix.imports)}")
+    notes += _models_used(fix)
+    if fix.recovered and is_raw(fix.expression):
+        notes.append(
+            "a RawQuerySet has no select_related(): prefetch_related() adds one query per "
+            "relation (or JOIN the related table in the SQL)"
+        )
     code = fix.code
     model = class_name(fix.model) or "the"
     if fix.load_fields and not fix.select_related and not fix.prefetch_related:
