@@ -198,6 +198,20 @@ WAREHOUSE_CASES: dict[str, tuple[str, int, dict[str, str]]] = {
         1,
         {"p.remarks.count()": "p.remarks_count"},
     ),
+    "filter_on_a_prefetched_manager": (
+        "result = [[x.text for x in p.labels.filter(text__in=['eco', 'new']).order_by('text')]\n"
+        "          for p in Product.objects.prefetch_related('labels').order_by('sku')]\n",
+        3,  # the user's own prefetch of every label stays: other code may read it
+        {"p.labels.filter(text__in=['eco', 'new']).order_by('text')": "p.prefetched_labels"},
+    ),
+    "list_then_loop": (
+        "products = list(Product.objects.filter(price_cents__gt=500).order_by('sku'))\n"
+        "result = []\n"
+        "for p in products:\n"
+        "    result.append(p.vendor.name)\n",
+        1,
+        {},
+    ),
     "count_property": (
         "result = [s.catalogue.count() for s in Supplier.objects.order_by('id')]\n",
         1,

@@ -208,6 +208,7 @@ class _Builder:
         self.counts: dict[str, str] = {}  # lookup -> Count(...) arguments
         self.annotations: dict[str, str] = {}  # name -> Exists(...), Sum(...)
         self.root: QueryRecord | None = None
+        self.existing: set[str] = set()  # lookups the root queryset prefetches already
         self.notes: dict[str, str] = {}
         self.narrowed: dict[tuple[str, str], _Narrowed] = {}
         self.attrs: set[str] = set()
@@ -219,6 +220,7 @@ class _Builder:
         self.root = root
         expression = _root_expression(root, self.text(root), self.spot(root))
         _, prefetched = existing_lookups(expression)
+        self.existing = prefetched
         for group, lineage in members:
             if group.trigger in _REQUERY and lineage.lookup in prefetched:
                 self._requery_note(group, lineage)
@@ -384,8 +386,13 @@ class _Builder:
             attr += "_2"
         self.attrs.add(attr)
         used = f"len({owner}.{attr})" if entry.trigger == "count" else f"{owner}.{attr}"
+        already = (
+            f"{field_name} is prefetched already, but {owner}.{field_name}{chain} queries again: "
+            if field_name in self.existing
+            else ""
+        )
         self.notes[f"{field_name}?{chain}"] = (
-            f"use {used} instead of {owner}.{field_name}{chain}: a filtered, ordered "
+            f"{already}use {used} instead of {owner}.{field_name}{chain}: a filtered, ordered "
             "or sliced related queryset is not served by prefetch_related()"
         )
         return attr, f"Prefetch({field_name!r}, queryset={queryset}, to_attr={attr!r})"
