@@ -287,6 +287,14 @@ def test_first_on_a_prefetched_manager_says_it_queries_again_instead_of_the_same
             "Zone.parent_zone (foreign key), a self-referential chain 2 levels deep",
         ),
         ("[p.vendor for p in PerishableProduct.objects.all()]", "PerishableProduct queryset"),
+        (
+            "[p.placement_total() for p in Product.objects.all()]",
+            "Product.placements (reverse foreign key) in Product.placement_total()",
+        ),
+        (
+            "[s.product_count for s in Supplier.objects.all()]",
+            "Supplier.catalogue (reverse foreign key) in Supplier.product_count",
+        ),
     ],
 )
 def test_each_kind_is_one_finding_naming_model_and_field(code, kind_words):

@@ -20,13 +20,16 @@ def _parts(
     fix: QuerysetFix, members: list[NPlusOneGroup], by_id: dict[int, QueryRecord], places: Places
 ) -> str:
     """ "Post.author (foreign key): 20 at line 3; ...", one part per relation and place."""
-    relations = dict(fix.relations)
+    relations, via = dict(fix.relations), dict(fix.via)
     counts: dict[tuple[str, str], int] = {}
     for group in members:
         relation = relations.get(group.record_ids, group.relation)
         if relation is None:
             continue
-        key = (_described(relation, fix), places.where(by_id[group.record_ids[0]]))
+        name = _described(relation, fix)
+        if group.record_ids in via:
+            name += f" in {via[group.record_ids]}"
+        key = (name, places.where(by_id[group.record_ids[0]]))
         counts[key] = counts.get(key, 0) + group.count
     return "; ".join(f"{name}: {count:,} at {where}" for (name, where), count in counts.items())
 

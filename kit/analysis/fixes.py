@@ -66,6 +66,8 @@ class QuerysetFix:
     prefetch_object_lookups: tuple[str, ...] = ()
     load_fields: tuple[str, ...] = ()
     relations: tuple[tuple[tuple[int, ...], Relation], ...] = ()
+    # The model method or property that ran a group's queries ("Product.placement_total()").
+    via: tuple[tuple[tuple[int, ...], str], ...] = ()
 
     @property
     def recovered(self) -> bool:
@@ -251,6 +253,11 @@ class _Builder:
             prefetch_object_lookups=tuple(lookup for lookup, _ in objects),
             load_fields=tuple(dict.fromkeys(self.fields)),
             relations=tuple((group.record_ids, lineage.path[-1]) for group, lineage in members),
+            via=tuple(
+                (group.record_ids, method)
+                for group, _ in members
+                if (method := self._method_name(self.by_id[group.record_ids[0]]))
+            ),
         )
 
     def _requery_note(self, group: NPlusOneGroup, lineage: Lineage) -> None:
@@ -311,6 +318,11 @@ class _Builder:
         name, code = found
         self.annotations[name] = code
         self.notes[lookup + "?" + name] = f"read {owner}.{name} instead of {instead}"
+
+    def _method_name(self, record: QueryRecord) -> str | None:
+        """ "Product.placement_total()" when a model's method or property ran the query."""
+        spot = self.spot(record)
+        return enclosing_method(*spot) if spot else None
 
     def _method(self, record: QueryRecord) -> str | None:
         """ "owner.placement_total()" when a model's method or property ran the query."""
@@ -385,7 +397,9 @@ class _Builder:
         while attr in self.attrs:  # two differently narrowed querysets of one relation
             attr += "_2"
         self.attrs.add(attr)
-        used = f"len({owner}.{attr})" if entry.trigger == "count" else f"{owner}.{attr}"
+        used = {"count": f"len({owner}.{attr})", "exists": f"bool({owner}.{attr})"}.get(
+            entry.trigger or "", f"{owner}.{attr}"
+        )
         already = (
             f"{field_name} is prefetched already, but {owner}.{field_name}{chain} queries again: "
             if field_name in self.existing
