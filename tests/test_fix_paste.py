@@ -302,3 +302,38 @@ def test_each_kind_is_one_finding_naming_model_and_field(code, kind_words):
     p, _ = run(WAREHOUSE + f"result = {code}\n")
     (finding,) = [f for f in p.findings if f.kind == "n_plus_one"]
     assert kind_words in finding.message
+
+
+def test_the_nested_fix_works_past_999_related_users():
+    """prefetch_related('comments__user') sends an IN list of every user, which SQLite refuses
+    from 999 of them ("Expression tree is too large"); the Prefetch the kit prints joins."""
+    from django.contrib.auth.models import User
+
+    from sample_app.blog.models import Category, Comment, Post
+
+    category = Category.objects.first() or Category.objects.create(name="c", slug="c")
+    author = User.objects.create(username="scale-author")
+    posts = Post.objects.bulk_create(
+        [
+            Post(
+                title=f"scale {i}",
+                slug=f"scale-{i}",
+                content="",
+                external_id=f"scale-{i}",
+                author=author,
+                category=category,
+            )
+            for i in range(3)
+        ]
+    )
+    users = User.objects.bulk_create([User(username=f"scale-{i}") for i in range(1_050)])
+    Comment.objects.bulk_create(
+        [Comment(post=posts[i % 3], user=user, text="x") for i, user in enumerate(users)]
+    )
+    code = (
+        "result = sorted(c.user.username for p in Post.objects.filter(title__startswith='scale')"
+        " for c in p.comments.all())\n"
+    )
+    pasted = check(BLOG + code, queries=2)
+    assert len(pasted.namespace["result"]) == len(users)
+    assert "Prefetch('comments', queryset=Comment.objects.select_related('user'))" in pasted.code
