@@ -72,14 +72,14 @@ def fix_finding(
     root = by_id[fix.root_id]
     where = places.where(root)
     notes = list(fix.notes)
-    if fix.imports:
-        notes.append(f"from django.db.models import {', '.join(fix.imports)}")
-    notes += _models_used(fix)
     if fix.recovered and is_raw(fix.expression):
         notes.append(
             "a RawQuerySet has no select_related(): prefetch_related() adds one query per "
             "relation (or JOIN the related table in the SQL)"
         )
+    notes += _models_used(fix)
+    if fix.imports:  # last, as the code's import line
+        notes.append(f"from django.db.models import {', '.join(fix.imports)}")
     code = fix.code
     model = class_name(fix.model) or "the"
     if fix.load_fields and not fix.select_related and not fix.prefetch_related:
