@@ -92,6 +92,11 @@ BLOG_CASES: dict[str, tuple[str, int, dict[str, str]]] = {
         1,
         {"p.comments.count()": "p.comments_count"},
     ),
+    "deferred_field": (
+        "result = [len(p.content) for p in Post.objects.only('title').order_by('id')[:20]]\n",
+        1,
+        {},
+    ),
     "name_of_a_queryset": (
         "posts = Post.objects.filter(id__lte=25)\nresult = [p.author.username for p in posts]\n",
         1,
@@ -102,6 +107,11 @@ BLOG_CASES: dict[str, tuple[str, int, dict[str, str]]] = {
 WAREHOUSE_CASES: dict[str, tuple[str, int, dict[str, str]]] = {
     "custom_manager_and_queryset_method": (
         "result = [p.vendor.name for p in Product.available.cheap().order_by('sku')]\n",
+        1,
+        {},
+    ),
+    "one_to_one_forward": (
+        "result = [s.product.sku for s in Spec.objects.order_by('id')]\n",
         1,
         {},
     ),
