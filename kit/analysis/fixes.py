@@ -26,8 +26,18 @@ from kit.analysis.statements import (
 from kit.analysis.unnamed import unnamed_lineage
 from kit.capture.records import QueryRecord, Relation
 
-__all__ = ["QuerysetFix", "SourceSpot", "SourceText", "SpotOf", "class_name", "plan_fixes"]
+__all__ = [
+    "IMPORTABLE",
+    "QuerysetFix",
+    "SourceSpot",
+    "SourceText",
+    "SpotOf",
+    "class_name",
+    "plan_fixes",
+]
 
+# Names a fix's code may need from django.db.models.
+IMPORTABLE = ("Avg", "Count", "Exists", "Max", "Min", "OuterRef", "Prefetch", "Q", "Sum")
 # The text of the user's source line behind a record, when it can be read.
 SourceText = Callable[[QueryRecord], "str | None"]
 # The whole source a record came from and its line there (a cell's code, a file's).
@@ -100,8 +110,7 @@ class QuerysetFix:
     def imports(self) -> tuple[str, ...]:
         """Names the code needs from django.db.models (Prefetch, Count, Q, Exists...)."""
         text = " ".join((*self.prefetch_objects, *self.annotate))
-        names = ("Avg", "Count", "Exists", "Max", "Min", "OuterRef", "Prefetch", "Q", "Sum")
-        return tuple(n for n in names if f"{n}(" in text)
+        return tuple(n for n in IMPORTABLE if f"{n}(" in text)
 
 
 # Calls on a related manager that query even when the relation is prefetched.
