@@ -74,15 +74,15 @@ def trace_lineage(records: Iterable[QueryRecord]) -> tuple[dict[int, Lineage], d
             if start is not None:
                 parents[record.id] = start[0]
                 lineage = start[1].extend(relation)
-        if lineage is None and (relation is not None or record.trigger in ROOT_TRIGGERS):
+        if lineage is None and (relation is not None or record.evaluation in ROOT_TRIGGERS):
             lineage = Lineage(record.id)
         if lineage is None:
             continue
         found[record.id] = lineage
         if (
             model is not None
-            and record.trigger in LOADING_TRIGGERS
-            and (lineage.path or record.trigger in ROOT_TRIGGERS)
+            and record.evaluation in LOADING_TRIGGERS
+            and (lineage.path or record.evaluation in ROOT_TRIGGERS)
         ):
             latest[model] = latest_on_line[(model, record.source)] = (record.id, lineage)
             if not lineage.path:

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 from kit.analysis.admin_fixes import admin_findings, full_count_findings
 from kit.analysis.aggregates import find_separate_aggregates
+from kit.analysis.async_findings import find_sync_in_async
 from kit.analysis.cache_findings import find_cache_findings
 from kit.analysis.findings import Finding, Places, sort_findings
 from kit.analysis.fingerprint import sql_shape
@@ -106,6 +107,7 @@ def analyze(
     findings += find_lazy_evaluations(records, places)
     findings += find_separate_aggregates(records, places, in_n_plus_one)
     findings += find_cache_findings(cache_calls, records, cell_filename)
+    findings += find_sync_in_async(records, places)
     return Analysis(
         tuple(sort_findings(findings)),
         tuple(groups),
