@@ -220,3 +220,39 @@ def settings_after_a_plan() -> Any:
     before = database_state()["settings"]
     explain_sql(f"SELECT 1 FROM {_quote()}blog_tag{_quote()}", analyze=True)
     return before
+
+
+@pytest.mark.parametrize("in_transaction", [False, True], ids=["autocommit", "transaction"])
+def test_the_database_itself_refuses_what_the_checks_would_miss(
+    traps, in_transaction, monkeypatch, django_db_blocker
+):
+    from contextlib import nullcontext
+
+    from kit.explain import Plan, explain_sql, runner
+    from tests.spies import spy_statements
+
+    monkeypatch.setattr(runner, "check_routines", lambda *args, **kwargs: None)
+    writes = {
+        "postgresql": "SELECT kit_state_insert()",
+        "mysql": "SELECT kit_state_innodb_insert()",
+        "sqlite": "SELECT * FROM kit_state_rows",
+    }
+    with django_db_blocker.unblock():
+        before = database_state()
+        with transaction.atomic() if in_transaction else nullcontext(), spy_statements() as spy:
+            result = explain_sql(writes[connection.vendor], analyze=True)
+            if in_transaction:
+                transaction.set_rollback(True)
+        after = database_state()
+    read_only = [s for s in spy.sql if "READ ONLY" in s.upper() or "query_only" in s]
+    if connection.vendor == "mysql" and in_transaction:
+        # Inside the user's transaction nothing makes it read-only: the checks are the guarantee.
+        assert read_only == []
+        return
+    assert after == before
+    if connection.vendor == "sqlite":
+        assert isinstance(result, Plan)
+        assert read_only == ["PRAGMA query_only", "PRAGMA query_only = 1", "PRAGMA query_only = 0"]
+    else:
+        assert not isinstance(result, Plan)
+        assert "read-only transaction" in result.message.replace("READ ONLY", "read-only")
