@@ -25,7 +25,12 @@ from kit.errors import KitUsageError, RollbackRefused
 from kit.explain import MODES
 from kit.magics.arguments import parse_arguments
 from kit.magics.orm_explain import explain_options
-from kit.magics.profile_outputs import budget_from_args, check_args, output_options, show_outputs
+from kit.magics.profile_outputs import (
+    budget_from_args,
+    check_args,
+    output_options,
+    show_outputs_safely,
+)
 from kit.magics.progress import LiveProgress, in_kernel
 from kit.profiles.block import attributed_to_line, profile
 from kit.profiles.profile import Profile
@@ -212,9 +217,12 @@ class OrmProfile(Magics):
                 result = started[-1] if failed else started[0]
                 if args.repeat and not failed:
                     result.runs = run_times(started)
-                show_outputs(result, output_options(self, args), baseline, live.handle)
+                # Kept before it is shown: a failure of the kit's rendering loses nothing.
                 if args.name:
                     shell.user_ns[args.name] = result
+                show_outputs_safely(
+                    result, output_options(self, args), baseline, live.handle, args.name
+                )
         return started[0]
 
     def _profile_options(self, args: Any, line: str, cell: str, filename: str) -> dict[str, Any]:
