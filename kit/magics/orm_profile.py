@@ -6,7 +6,6 @@ OrmProfile also holds the settings every magic of the kit reads (`%config OrmPro
 from __future__ import annotations
 
 import ast
-import keyword
 from contextlib import ExitStack
 from typing import Any, cast
 
@@ -23,7 +22,7 @@ from kit.capture import DEFAULT_RECORD_CAP
 from kit.capture.rollback import rolled_back
 from kit.errors import KitUsageError, RollbackRefused
 from kit.explain import MODES
-from kit.magics.arguments import parse_arguments
+from kit.magics.arguments import check_variable_name, parse_arguments
 from kit.magics.orm_explain import explain_options
 from kit.magics.profile_outputs import (
     budget_from_args,
@@ -35,6 +34,16 @@ from kit.magics.progress import LiveProgress, in_kernel
 from kit.profiles.block import attributed_to_line, profile
 from kit.profiles.profile import Profile
 from kit.render.budget import enforce_budget
+
+# The smallest value each integer setting takes (threshold has its own rule, check_threshold).
+MINIMUMS = {
+    "max_rows": 0,
+    "record_cap": 0,
+    "explain_timeout_ms": 1,
+    "explain_min_rows": 0,
+    "explain_min_loops": 0,
+    "timeline_detail_limit": 0,
+}
 
 
 @magics_class
@@ -53,13 +62,13 @@ class OrmProfile(Magics):
         help="Queries of one shape from one line, params varying, that make an N+1 finding.",
     ).tag(config=True)
     explain_timeout_ms = Integer(
-        10_000, min=1, help="Statement timeout for the kit's EXPLAIN (and ANALYZE), ms."
+        10_000, help="Statement timeout for the kit's EXPLAIN (and ANALYZE), ms."
     ).tag(config=True)
     explain_min_rows = Integer(
-        1_000, min=0, help="Plan findings: a table, sort or filter this big is worth a finding."
+        1_000, help="Plan findings: a table, sort or filter this big is worth a finding."
     ).tag(config=True)
     explain_min_loops = Integer(
-        1_000, min=0, help="Plan findings: a nested loop's inner side running this often."
+        1_000, help="Plan findings: a nested loop's inner side running this often."
     ).tag(config=True)
     # What a cell shows (each also has a --no-... option); see kit.magics.profile_outputs.
     findings = Bool(True, help="Show the findings (N+1 groups, duplicates).").tag(config=True)
@@ -80,6 +89,16 @@ class OrmProfile(Magics):
     timeline_detail_limit = Integer(
         5_000, help="Past this many queries the timeline draws time bins, not each query."
     ).tag(config=True)
+
+    @validate(*MINIMUMS)
+    def _check_minimum(self, proposal: Any) -> int:
+        name, value = proposal["trait"].name, proposal["value"]
+        if value < MINIMUMS[name]:
+            raise TraitError(
+                f"OrmProfile.{name} must be {MINIMUMS[name]} or more, not {value}; e.g. "
+                f"%config OrmProfile.{name} = {self.trait_defaults(name)}."
+            )
+        return int(value)
 
     @validate("threshold")
     def _check_threshold(self, proposal: Any) -> int:
@@ -165,10 +184,8 @@ class OrmProfile(Magics):
         """
         __tracebackhide__ = True
         args = parse_arguments(self.orm_profile, line)
-        if args.name is not None and not (
-            args.name.isidentifier() and not keyword.iskeyword(args.name)
-        ):
-            raise UsageError(f"-o/--name needs a Python variable name, not {args.name!r}.")
+        if args.name is not None:
+            check_variable_name(args.name, "-o/--name", self._ip.user_ns_hidden)
         if args.no_cache and args.cache:
             raise UsageError("--cache and --no-cache exclude each other: use one of them.")
         if args.rows is not None and args.rows < 0:
