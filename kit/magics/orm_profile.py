@@ -76,6 +76,11 @@ class OrmProfile(Magics):
     charts = Bool(True, help="Show counts and time by query shape and table.").tag(config=True)
     table = Bool(True, help="Show the table of queries.").tag(config=True)
     quiet = Bool(False, help="Show the summary line alone.").tag(config=True)
+    redact_params = Bool(
+        False,
+        help="Leave query param values out of every output (tables, hover, plans, errors, "
+        "findings, p.save, p.to_html): for notebooks that are shared.",
+    ).tag(config=True)
     static_images = Bool(
         True,
         help="Give each figure (timeline, charts, plans) a PNG copy for GitHub and nbconvert "
@@ -256,6 +261,7 @@ class OrmProfile(Magics):
             "explain": args.explain,
             "explain_options": explain_options(self),
             "cache": False if args.no_cache else args.cache,
+            "redact_params": self.redact_params,
         }
 
     def _run_once(

@@ -72,8 +72,9 @@ def show_outputs(
     the first part takes the place of `replace` (the live progress line) when there is one."""
     from kit.render.compare import Comparison
 
-    comparison = Comparison(baseline, result) if baseline is not None else None
-    parts = profile_outputs(result, options, comparison)
+    shown = result.as_shown()  # redacted when redact_params is set
+    comparison = Comparison(baseline.as_shown(), shown) if baseline is not None else None
+    parts = profile_outputs(shown, options, comparison)
     for number, part in enumerate(parts):
         # Formatted here, not by IPython's formatter: it would print a traceback of the kit's
         # own failure under the cell and carry on; show_outputs_safely makes it one line.

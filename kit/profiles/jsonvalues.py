@@ -8,6 +8,7 @@ from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 from typing import Any
 
+from kit.analysis.redaction import RedactedParams
 from kit.errors import ProfileFormatError
 
 
@@ -17,6 +18,8 @@ def encode_value(value: Any) -> Any:
     JSON objects are always tagged ({"$tuple": [...]}), so a tag cannot be mistaken for data;
     a type the kit does not know is kept as its repr ({"$repr": ...}) and loads as that text.
     """
+    if isinstance(value, RedactedParams):  # before str: it loads back as a stand-in
+        return {"$redacted": str(value)}
     if value is None or isinstance(value, bool | int | float | str):
         return value
     if isinstance(value, list):
@@ -50,6 +53,7 @@ _DECODERS: dict[str, Any] = {
     "$decimal": Decimal,
     "$uuid": uuid.UUID,
     "$repr": str,
+    "$redacted": RedactedParams,
 }
 
 

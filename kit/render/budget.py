@@ -77,7 +77,7 @@ def enforce_budget(result: Profile, budget: Budget, *, detail: bool = False) -> 
     if violations:
         # The offending queries only when they are shown: the numbers alone need no rendering,
         # so a budget holds even when the kit cannot render a profile (issue 17).
-        listed = offenders(result) if detail else None
+        listed = offenders(result.as_shown()) if detail else None
         raise BudgetExceeded(violations, offenders=listed, detail=detail)
 
 
