@@ -26,6 +26,7 @@ from kit.analysis.location import CellNumbers
 from kit.analysis.relation_words import describe_relation, relation_parts
 from kit.analysis.view_fixes import FileText, view_fix_findings
 from kit.analysis.wording import counted, sentence
+from kit.analysis.writes import find_write_loops
 from kit.capture.cache_records import CacheRecord
 from kit.capture.records import QueryRecord
 
@@ -69,7 +70,10 @@ def analyze(
     """
     places = Places(cell_filename, source_text, dict(cells or {}))
     by_id = {record.id: record for record in records}
-    groups = find_n_plus_one(records, threshold)
+    all_groups = find_n_plus_one(records, threshold)
+    # Writes repeated per row (kit.analysis.writes) get their bulk form, not a read's fix.
+    writes = find_write_loops(records, places, threshold, file_text)
+    groups = [g for g in all_groups if not writes.record_ids.issuperset(g.record_ids)]
     fixes, unexplained = plan_fixes(records, groups, places.text)
     # N+1s Django rendered for a view (kit.analysis.view_fixes) or the admin
     # (kit.analysis.admin_fixes) get their fix where it belongs: the view's queryset, the
@@ -89,8 +93,10 @@ def analyze(
         for group in unexplained
         if group.record_ids not in admin_groups
     ]
+    findings += writes.findings
     full_counts = full_count_findings(records, file_text)
-    in_n_plus_one = frozenset(i for group in groups for i in group.record_ids)
+    in_n_plus_one = frozenset(i for group in all_groups for i in group.record_ids)
+    in_n_plus_one |= writes.record_ids
     duplicates = group_duplicates(records)
     similar = group_similar(records)
     # The admin's two COUNTs are the same query when the list is not filtered: one finding.
@@ -106,7 +112,7 @@ def analyze(
     findings += find_cache_findings(cache_calls, records, cell_filename)
     return Analysis(
         tuple(sort_findings(findings)),
-        tuple(groups),
+        tuple(all_groups),
         tuple(fixes),
         tuple(duplicates),
         tuple(similar),
