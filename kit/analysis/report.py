@@ -107,7 +107,7 @@ def analyze(
     findings += full_counts
     findings += _duplicate_findings(duplicates, counted, by_id, places)
     findings += _similar_findings(similar, in_n_plus_one, threshold, by_id, places)
-    findings += find_lazy_evaluations(records, places)
+    findings += find_lazy_evaluations(records, places, file_text)
     findings += find_separate_aggregates(records, places, in_n_plus_one)
     findings += find_cache_findings(cache_calls, records, cell_filename)
     return Analysis(
