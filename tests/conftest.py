@@ -60,7 +60,8 @@ def cache_classes_with_hooks() -> list[str]:
 @pytest.fixture(autouse=True)
 def no_hooks_left_behind() -> Iterator[None]:
     """After every test: no execute_wrapper on any connection, no kit signal receiver, no hook on
-    any cache backend class (every subclass of BaseCache imported so far is looked at)."""
+    any cache backend class (every subclass of BaseCache imported so far is looked at), none
+    on QuerySet or a related descriptor class (kit.capture.eager)."""
     yield
     for connection in connections.all(initialized_only=True):
         assert connection.execute_wrappers == [], f"wrappers left on {connection.alias!r}"
@@ -71,6 +72,9 @@ def no_hooks_left_behind() -> Iterator[None]:
     from kit.capture import hooked_classes
 
     assert hooked_classes() == [], "kit's cache hook registry still holds classes"
+    from kit.capture.eager import eager_hooks_installed
+
+    assert eager_hooks_installed() == [], "kit's eager-load hooks left on Django classes"
 
 
 @pytest.fixture(scope="session")

@@ -194,3 +194,30 @@ def test_write_loops_read_the_loop_from_the_file():
     assert found.record_ids == {0, 1, 2}
     without_source = find_write_loops(trace.records, Places(CELL), 3, None).findings[0]
     assert without_source.suggestion == 'Post.objects.bulk_update(posts, ["title", "slug"])'
+
+
+def test_a_constant_saved_over_a_queryset_name_gets_update():
+    """`for post in posts:` where the capture saw `posts` evaluated: a queryset, so update()."""
+    source = "\nposts = Post.objects.filter(category_id=1)\nfor post in posts:\n"
+    source += "    post.is_featured = True\n    post.save()\n"
+    trace = Trace().add(
+        'SELECT "blog_post"."id" FROM "blog_post" WHERE "blog_post"."category_id" = %s',
+        (1,),
+        line=3,
+        trigger="iteration",
+        model="blog.Post",
+    )
+    for pk in range(3):
+        trace.add(
+            'UPDATE "blog_post" SET "is_featured" = %s WHERE "blog_post"."id" = %s',
+            (True, pk),
+            line=5,
+            trigger="save",
+            model="blog.Post",
+        )
+    (finding,) = find_write_loops(trace.records, Places(CELL), 3, {CELL: source}.get).findings
+    assert finding.suggestion == "posts.update(is_featured=True)"
+    # Without the evaluation on the loop's line, `posts` may be a list: bulk_update it.
+    saves = [r for r in trace.records if r.trigger == "save"]
+    (finding,) = find_write_loops(saves, Places(CELL), 3, {CELL: source}.get).findings
+    assert finding.suggestion == 'Post.objects.bulk_update(posts, ["is_featured"])'

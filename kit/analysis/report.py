@@ -24,10 +24,12 @@ from kit.analysis.groups import (
 from kit.analysis.lazy import find_lazy_evaluations
 from kit.analysis.location import CellNumbers
 from kit.analysis.relation_words import describe_relation, relation_parts
+from kit.analysis.unused_loads import find_unused_eager_loads
 from kit.analysis.view_fixes import FileText, view_fix_findings
 from kit.analysis.wording import counted, sentence
 from kit.analysis.writes import find_write_loops
 from kit.capture.cache_records import CacheRecord
+from kit.capture.eager_records import EagerLoad
 from kit.capture.records import QueryRecord
 
 __all__ = ["Analysis", "analyze", "describe_relation"]
@@ -60,13 +62,15 @@ def analyze(
     file_text: FileText | None = None,
     cells: CellNumbers | None = None,
     cache_calls: Sequence[CacheRecord] = (),
+    eager_loads: Sequence[EagerLoad] = (),
 ) -> Analysis:
     """Group the records, trace every N+1 to its root queryset and write what to change; with
     the block's cache calls, the cache's findings too.
 
     file_text reads a whole source file: a view's, to place a template's or serializer's fix
     in its queryset, a ModelAdmin's. cells: the notebook's other cells' code files and their
-    execution counts (locations).
+    execution counts (locations). eager_loads: the select_related() / prefetch_related()
+    lookups the block never read (kit.capture.eager).
     """
     places = Places(cell_filename, source_text, dict(cells or {}))
     by_id = {record.id: record for record in records}
@@ -110,6 +114,7 @@ def analyze(
     findings += find_lazy_evaluations(records, places, file_text)
     findings += find_separate_aggregates(records, places, in_n_plus_one)
     findings += find_cache_findings(cache_calls, records, cell_filename)
+    findings += find_unused_eager_loads(eager_loads, records, places, file_text)
     return Analysis(
         tuple(sort_findings(findings)),
         tuple(all_groups),

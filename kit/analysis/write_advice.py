@@ -87,7 +87,12 @@ def _save(
         return _create(model, sql, site, field, lookup)
     fields = [a for a, _ in site.assigned] if site and site.assigned else set_columns(sql)
     fields = [f for f in fields if f != "id"]
-    if site is not None and site.constant and site.loop_iter and not site.loop_iter.isidentifier():
+    if (
+        site is not None
+        and site.constant
+        and site.loop_iter
+        and (site.iter_is_queryset or not site.loop_iter.isidentifier())
+    ):
         values = ", ".join(f"{a}={v}" for a, v in site.assigned)
         return WriteAdvice(
             "Every row gets the same values: one UPDATE does it, without loading the rows.",

@@ -34,6 +34,10 @@ class WriteSite:
     assigned: tuple[tuple[str, str], ...] = field(default=())
     constant: bool = False
     loop_body_is_call: bool = False
+    # The `for` line, and whether the capture saw a queryset evaluated there (set by
+    # kit.analysis.writes): then a name it iterates is a queryset, not a list.
+    loop_line: int | None = None
+    iter_is_queryset: bool = False
 
 
 @lru_cache(maxsize=64)
@@ -76,6 +80,7 @@ def read_write_site(
         **{
             **site.__dict__,
             "loop_target": segment(loop.target),
+            "loop_line": loop.lineno,
             "loop_iter": segment(loop.iter),
             "assigned": tuple((attr, segment(value)) for attr, value in assigned),
             "constant": bool(values) and all(isinstance(v, ast.Constant) for v in values),

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from kit.analysis.batches import rows_per_statement
 from kit.analysis.findings import Finding, Places
@@ -88,7 +88,7 @@ def find_write_loops(
             loops.append((trigger, members, calls))
     extra = _atomic_savepoints(records, [m for _, m, _ in loops], threshold)
     findings = [
-        _finding(trigger, members, calls, extra.get(i, []), places, file_text)
+        _finding(trigger, members, calls, extra.get(i, []), places, file_text, records)
         for i, (trigger, members, calls) in enumerate(loops)
     ]
     covered = frozenset(i for f in findings for i in f.record_ids)
@@ -134,6 +134,7 @@ def _finding(
     atomic: list[QueryRecord],
     places: Places,
     file_text: FileText | None,
+    records: Sequence[QueryRecord],
 ) -> Finding:
     first = members[0]
     model_label = Counter(r.model for r in members if r.model).most_common(1)
@@ -145,6 +146,15 @@ def _finding(
     main = Counter(r.sql for r in data if sql_shape(r.sql).kind != "SELECT").most_common(1)
     sql = main[0][0] if main else data[0].sql
     site = _site(first, trigger, file_text)
+    if site is not None and site.loop_line is not None:
+        # The loop's iterable was a queryset when the capture saw one evaluated on its line.
+        evaluated = any(
+            r.source_file == first.source_file
+            and r.source_lineno == site.loop_line
+            and r.trigger == "iteration"
+            for r in records
+        )
+        site = replace(site, iter_is_queryset=evaluated)
     lookup = next((r.sql for r in data if sql_shape(r.sql).kind == "SELECT"), None)
     advice = advise(trigger, model, sql, site, field, lookup)
     call = _CALL_TEXT[trigger].format(model=model, field=field or f"{model} manager")
