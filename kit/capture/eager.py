@@ -79,8 +79,8 @@ class EagerTracker:
     def __init__(self, cell_filename: str | None = None) -> None:
         self.cell_filename = cell_filename
         self.loads: list[_Load] = []
-        self.touched: set[int] = set()
-        self._kept: list[Any] = []  # the touched descriptors: their ids stay unique
+        # Filled when the block ends (done()): the ids of the descriptors read meanwhile.
+        self.touched: frozenset[int] | None = None
 
     def loaded(self, queryset: Any, frame: Any) -> None:
         """Note an evaluated queryset's select_related / prefetch_related lookups."""
@@ -100,14 +100,14 @@ class EagerTracker:
         if prefetches:
             self.loads.append(_Load("prefetch_related", queryset.model, prefetches, rows, origin))
 
-    def touch(self, descriptor: Any) -> None:
-        key = id(descriptor)
-        if key not in self.touched:
-            self.touched.add(key)
-            self._kept.append(descriptor)
+    def done(self) -> None:
+        """The block is over: keep which descriptors were read (the hooks may come off)."""
+        self.touched = frozenset(_touched)
 
     def unused(self) -> list[EagerLoad]:
         """The lookups of every eager load whose related objects were never read."""
+        if self.touched is None:
+            self.done()  # asked inside the block: what was read so far
         found = []
         lines: dict[tuple[int, int], int | None] = {}
         for load in self.loads:
@@ -142,7 +142,7 @@ class EagerTracker:
             descriptor = _static(model, part)
             if descriptor is None or not isinstance(descriptor, _descriptor_classes()):
                 return None  # not a relation this module knows: say nothing
-            if id(descriptor) not in self.touched:
+            if id(descriptor) not in (self.touched or ()):
                 return "__".join(parts[: depth + 1]), _columns(model, parts[depth:])
             model = _next_model(descriptor)
             if model is None:
@@ -198,13 +198,24 @@ _active: list[EagerTracker] = []
 _originals: list[tuple[type, str, Any]] = []
 _lock = threading.Lock()
 _prefetching = threading.local()
+# id(descriptor) -> descriptor read on an instance since the hooks went on (the value keeps the
+# id unique). Shared by the blocks running now: a block nested in another sees the outer one's
+# reads too, which can only make a lookup look used.
+_touched: dict[int, Any] = {}
+
+
+def _note(descriptor: Any) -> None:
+    """A first read of descriptor on an instance, unless Django's prefetching made it."""
+    if not getattr(_prefetching, "depth", 0):
+        _touched[id(descriptor)] = descriptor
 
 
 def _wrap_get(original: Any) -> Any:
+    # The hot path: one set lookup per read once the descriptor has been read (measured in
+    # benchmarks/eager_overhead.py).
     def __get__(self: Any, instance: Any, cls: Any = None) -> Any:
-        if instance is not None and not getattr(_prefetching, "depth", 0):
-            for tracker in _active:
-                tracker.touch(self)
+        if instance is not None and id(self) not in _touched:
+            _note(self)
         return original(self, instance, cls)
 
     setattr(__get__, EAGER_HOOK_MARK, True)
@@ -236,6 +247,7 @@ def _wrap_prefetch(original: Any) -> Any:
 
 
 def _install() -> None:
+    _touched.clear()
     hooks = [(cls, "__get__", _wrap_get) for cls in _descriptor_classes()]
     hooks += [
         (QuerySet, "_fetch_all", _wrap_fetch_all),
@@ -251,6 +263,7 @@ def _uninstall() -> None:
     while _originals:
         cls, name, original = _originals.pop()
         setattr(cls, name, original)
+    _touched.clear()
 
 
 def eager_hooks_installed() -> list[str]:
@@ -276,6 +289,7 @@ def track_eager(cell_filename: str | None = None) -> Iterator[EagerTracker]:
         yield tracker
     finally:
         with _lock:
+            tracker.done()
             _active.remove(tracker)
             if not _active:
                 _uninstall()
