@@ -63,7 +63,7 @@ class Profile:
     plans: list[Plan] = field(default_factory=list, repr=False)
     explain_errors: list[ExplainError] = field(default_factory=list, repr=False)
     # select_related() / prefetch_related() lookups the block never read (kit.capture.eager).
-    unused_eager_loads: list[EagerLoad] = field(default_factory=list, repr=False)
+    unused_eager_loads: list[EagerLoad] = field(default_factory=list, repr=False, compare=False)
     # The cache calls (kit.profile(cache=...), %%orm_profile --cache / --no-cache).
     _cache_source: CacheSource | None = field(default=None, repr=False, compare=False)
     _frozen_cache_calls: Callable[[], list[CacheRecord]] | None = field(
