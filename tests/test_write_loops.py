@@ -221,3 +221,16 @@ def test_a_constant_saved_over_a_queryset_name_gets_update():
     saves = [r for r in trace.records if r.trigger == "save"]
     (finding,) = find_write_loops(saves, Places(CELL), 3, {CELL: source}.get).findings
     assert finding.suggestion == 'Post.objects.bulk_update(posts, ["is_featured"])'
+
+
+def test_reverse_foreign_key_add_per_row_gets_one_add_call():
+    build(products=4)
+    supplier = Supplier.objects.create(name="new", country="nl")
+    products = list(Product.objects.all())
+    with kit.profile() as p:
+        for product in products:
+            supplier.catalogue.add(product)
+    finding = only_write_loop(p)
+    assert finding.suggestion == "supplier.catalogue.add(*products)"
+    assert "Supplier.catalogue.add()" in finding.message
+    assert Product.objects.filter(vendor=supplier).count() == len(products)
