@@ -193,23 +193,10 @@ def _order(item: tuple[str, int]) -> tuple[int, str]:
     return (-item[1], item[0])
 
 
-_METHODS = {
-    "save": frozenset({"save"}),
-    "create": frozenset({"create"}),
-    "delete": frozenset({"delete"}),
-    "get_or_create": frozenset({"get_or_create"}),
-    "update_or_create": frozenset({"update_or_create"}),
-    "bulk_create": frozenset({"bulk_create"}),
-    "bulk_update": frozenset({"bulk_update"}),
-    "update": frozenset({"update"}),
-    "add": frozenset({"add"}),
-    "remove": frozenset({"remove"}),
-}
-
-
 def _site(record: QueryRecord, trigger: str, file_text: FileText | None) -> WriteSite | None:
     if file_text is None or record.source_file is None:
         return None
+    # The trigger is the method's name on the user's line (save, create, add...).
     return read_write_site(
-        file_text(record.source_file), record.source_lineno, _METHODS.get(trigger, frozenset())
+        file_text(record.source_file), record.source_lineno, frozenset({trigger})
     )
