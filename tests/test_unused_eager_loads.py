@@ -111,3 +111,12 @@ def test_hooks_are_on_only_inside_blocks_and_come_off_on_error():
 )  # fmt: skip
 def test_without_lookups(line, kind, drop, rewritten):
     assert without_lookups(line, kind, drop) == rewritten
+
+
+def test_rows_kept_for_later_are_no_finding():
+    """`posts = list(qs)` or a get(): the rows outlive the block, which cannot see their reads."""
+    with kit.profile() as p:
+        kept = list(Post.objects.select_related("author", "category")[:5])
+        one = Post.objects.select_related("author").get(pk=kept[0].pk)
+    assert one.pk == kept[0].pk
+    assert len(p.unused_eager_loads) == 3 and unused(p) == []

@@ -1,5 +1,6 @@
 """Findings for eager loads the block never read: a select_related() join or a
-prefetch_related() query whose objects no code touched (kit.capture.eager finds them)."""
+prefetch_related() query whose objects no code touched (kit.capture.eager finds them), on rows
+the block looped over itself."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ from collections.abc import Callable, Sequence
 
 from kit.analysis.findings import Finding, Places
 from kit.analysis.fingerprint import sql_shape
+from kit.analysis.reuse import loops_over_rows_at
 from kit.analysis.wording import counted, noun, sentence
 from kit.capture.eager_records import EagerLoad
 from kit.capture.records import QueryRecord
@@ -26,7 +28,11 @@ def find_unused_eager_loads(
     the line that evaluated the queryset) and write it without them."""
     by_call: dict[tuple[str | None, str, str], list[EagerLoad]] = {}
     for load in loads:
-        by_call.setdefault((load.source, load.kind, load.model), []).append(load)
+        # Only rows the block looped over: rows it kept in a variable or returned may be read
+        # after it (a later cell, the template of a view), which the block cannot see.
+        source = file_text(load.source_file) if file_text and load.source_file else None
+        if loops_over_rows_at(source, load.source_lineno, places.text(load)):  # type: ignore[arg-type]
+            by_call.setdefault((load.source, load.kind, load.model), []).append(load)
     findings = []
     for (_, kind, model), members in by_call.items():
         findings.append(_finding(kind, model, members, records, places, file_text))
