@@ -236,7 +236,8 @@ PART1_CELL = (
 )
 PART1_FIX = (
     "Post.objects.select_related(&#x27;author&#x27;, &#x27;category&#x27;)"
-    ".prefetch_related(&#x27;comments__user&#x27;)"
+    ".prefetch_related(Prefetch(&#x27;comments&#x27;, "
+    "queryset=Comment.objects.select_related(&#x27;user&#x27;)))"
 )
 
 

@@ -19,7 +19,10 @@ __all__ = ["BATCH_TRIGGERS", "is_batch", "rows_per_statement"]
 
 # The ORM calls that may send several statements of one shape in one call (batches, chunks).
 # Not update(): it sends one statement a call, so several from a line are several calls.
-BATCH_TRIGGERS = frozenset({"bulk_create", "bulk_update", "delete", "prefetch", "add", "remove"})
+BATCH_TRIGGERS = frozenset(
+    {"bulk_create", "bulk_update", "delete", "prefetch", "add", "remove"}
+    | {"abulk_create", "abulk_update", "adelete", "aadd", "aremove"}  # the async ORM's
+)
 
 # An IN list of placeholders, as Django writes it on every backend ("IN (%s, %s)").
 _IN_LIST = re.compile(r"\bIN \(((?:%s, )*%s)\)", re.IGNORECASE)

@@ -57,6 +57,14 @@ _CALL_TEXT = {
 }
 
 
+def sync_name(trigger: str | None) -> str | None:
+    """The sync ORM call an async one runs: "acreate" -> "create", "asave" -> "save", "aadd"
+    -> "add"; any other trigger as it is."""
+    if trigger is not None and trigger.startswith("a") and trigger[1:] in WRITE_TRIGGERS:
+        return trigger[1:]
+    return trigger
+
+
 @dataclass(frozen=True)
 class WriteLoops:
     """The write-loop findings and every query id they account for."""
@@ -79,8 +87,9 @@ def find_write_loops(
     clusters: dict[tuple[str, str, str], list[QueryRecord]] = {}
     for record in records:
         place = _place(record)
-        if record.trigger in WRITE_TRIGGERS and place is not None:
-            clusters.setdefault((record.alias, place, record.trigger), []).append(record)
+        trigger = sync_name(record.trigger)
+        if trigger in WRITE_TRIGGERS and place is not None:
+            clusters.setdefault((record.alias, place, trigger), []).append(record)
     loops = []
     for (_, _, trigger), members in clusters.items():
         calls = _calls(members)

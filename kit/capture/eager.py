@@ -93,7 +93,8 @@ class EagerTracker:
         rows = len(queryset._result_cache or ())
         if not rows:
             return
-        origin = find_origin(frame, self.cell_filename)[:4]
+        found = find_origin(frame, self.cell_filename)
+        origin = found[:4] if found is not None else (None, -1, None, None)
         if isinstance(tree, dict) and tree:
             paths = tuple(_paths(tree))
             self.loads.append(_Load("select_related", queryset.model, paths, rows, origin))
