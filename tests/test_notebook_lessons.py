@@ -40,6 +40,6 @@ def test_the_check_sees_a_contradiction(tmp_path):
     path = tmp_path / "04_bulk_operations.ipynb"
     path.write_text(json.dumps({"cells": cells}))
     found = contradictions(path)
-    assert any("'%%orm_profile -o bulk_created': [high · N+1] Line 8" in f for f in found)
+    assert any("'bulk_created': [high · N+1] Line 8" in f for f in found)
     assert not any("create_loop" in f for f in found)
     assert cell_findings(cells[1]) == [("high", "write loop", "Line 4 ...")]
