@@ -43,6 +43,7 @@ GOOD_CELLS: tuple[tuple[str, str, frozenset[str]], ...] = (
     ("04_bulk_operations.ipynb", "bulk_created", WRITES),
     ("04_bulk_operations.ipynb", "bulk_updated", WRITES),
     ("04_bulk_operations.ipynb", "f_update", WRITES),
+    ("04_bulk_operations.ipynb", "bulk_update_cell", WRITES),
     ("04_bulk_operations.ipynb", "bulk_deleted", WRITES),
     ("04_bulk_operations.ipynb", "upsert_django", WRITES),
     ("04_bulk_operations.ipynb", "with_tags", WRITES),
