@@ -61,7 +61,8 @@ def cache_classes_with_hooks() -> list[str]:
 def no_hooks_left_behind() -> Iterator[None]:
     """After every test: no execute_wrapper on any connection, no kit signal receiver, no hook on
     Django's cursor or asgiref's sync_to_async and no recorder registered with them, no hook on
-    any cache backend class (every subclass of BaseCache imported so far is looked at)."""
+    any cache backend class (every subclass of BaseCache imported so far is looked at), none on
+    QuerySet or a related descriptor class (kit.capture.eager)."""
     yield
     from kit.capture import installed_query_hooks
 
@@ -75,6 +76,9 @@ def no_hooks_left_behind() -> Iterator[None]:
     from kit.capture import hooked_classes
 
     assert hooked_classes() == [], "kit's cache hook registry still holds classes"
+    from kit.capture.eager import eager_hooks_installed
+
+    assert eager_hooks_installed() == [], "kit's eager-load hooks left on Django classes"
 
 
 @pytest.fixture(scope="session")

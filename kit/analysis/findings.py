@@ -20,9 +20,9 @@ _RANK = {severity: rank for rank, severity in enumerate(SEVERITIES)}
 class Finding:
     """Something the profiled code should change, with the queries behind it.
 
-    kind: "n_plus_one", "duplicate", "similar", "bool", "len", "repr", "aggregates" or
-    "sync_in_async" (a sync ORM call inside a coroutine), or about
-    the cache: "cache_miss", "cache_miss_query", "cache_unread", "cache_key_varies",
+    kind: "n_plus_one", "write_loop", "unused_eager_load", "duplicate", "similar", "bool",
+    "len", "repr", "aggregates" or "sync_in_async" (a sync ORM call inside a coroutine), or
+    about the cache: "cache_miss", "cache_miss_query", "cache_unread", "cache_key_varies",
     "cache_stale"; suggestion: code to paste, when there is one; line: the cell line it is about;
     record_ids are queries (Profile.queries), cache_call_ids cache calls (Profile.cache_calls).
     """

@@ -7,6 +7,7 @@ from collections.abc import Hashable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import TypeVar
 
+from kit.analysis.batches import is_batch
 from kit.analysis.fingerprint import SqlShape, sql_shape
 from kit.capture.records import QueryRecord, Relation
 
@@ -156,7 +157,8 @@ def find_n_plus_one(
     found = []
     for (alias, shape, _), members in groups.items():
         distinct = len({params_key(r.params) for r in members})
-        if len(members) >= threshold and distinct > 1:
+        # One bulk call's batches (bulk_create, a QuerySet.delete()'s chunks) are no loop.
+        if len(members) >= threshold and distinct > 1 and not is_batch(members, threshold):
             found.append(
                 NPlusOneGroup(
                     alias=alias,

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import ast
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 
 from kit.analysis.findings import Finding, Places
 from kit.analysis.fingerprint import sql_shape
 from kit.analysis.rendered import evaluated_by_django
+from kit.analysis.reuse import rows_used_after
 from kit.analysis.snippets import parse_line, with_count, with_exists
 from kit.analysis.wording import sentence
 from kit.capture.records import QueryRecord
@@ -15,11 +16,18 @@ from kit.capture.records import QueryRecord
 __all__ = ["find_lazy_evaluations"]
 
 
-def find_lazy_evaluations(records: Iterable[QueryRecord], places: Places) -> list[Finding]:
+FileText = Callable[[str], "str | None"]
+
+
+def find_lazy_evaluations(
+    records: Iterable[QueryRecord], places: Places, file_text: FileText | None = None
+) -> list[Finding]:
     """One finding per line whose queryset bool(), len(), a repr or an existence count() ran.
 
     Not for what Django evaluated while handling a request (a template's {% if %}, a
-    paginator's count, the admin's len()): the user's line did not ask for it.
+    paginator's count, the admin's len()): the user's line did not ask for it. Nor for
+    `if qs:` / `len(qs)` on a queryset whose rows the code reads afterwards (file_text reads
+    the source file): that one query loaded them for the rest of the code.
     """
     by_line: dict[tuple[str, str | None], list[QueryRecord]] = {}
     for record in records:
@@ -34,10 +42,22 @@ def find_lazy_evaluations(records: Iterable[QueryRecord], places: Places) -> lis
                 by_line.setdefault((record.evaluation, record.source), []).append(record)
     findings = []
     for (trigger, _), members in by_line.items():
+        if trigger in ("bool", "len") and _rows_reused(members[0], places, file_text):
+            continue
         finding = _BUILDERS[trigger](members, places)
         if finding is not None:
             findings.append(finding)
     return findings
+
+
+def _rows_reused(record: QueryRecord, places: Places, file_text: FileText | None) -> bool:
+    """True when the tested queryset is a name whose rows the code reads later."""
+    if file_text is None or record.source_file is None:
+        return False
+    subject, throwaway = _subject(places.text(record))
+    return not throwaway and rows_used_after(
+        file_text(record.source_file), record.source_lineno, subject
+    )
 
 
 def _subject(line: str | None) -> tuple[str | None, bool]:

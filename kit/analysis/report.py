@@ -26,9 +26,12 @@ from kit.analysis.groups import (
 from kit.analysis.lazy import find_lazy_evaluations
 from kit.analysis.location import CellNumbers
 from kit.analysis.relation_words import describe_relation
+from kit.analysis.unused_loads import find_unused_eager_loads
 from kit.analysis.view_fixes import FileText, view_fix_findings
 from kit.analysis.wording import counted, sentence
+from kit.analysis.writes import find_write_loops
 from kit.capture.cache_records import CacheRecord
+from kit.capture.eager_records import EagerLoad
 from kit.capture.records import QueryRecord
 
 __all__ = ["Analysis", "analyze", "describe_relation"]
@@ -62,17 +65,22 @@ def analyze(
     cells: CellNumbers | None = None,
     cache_calls: Sequence[CacheRecord] = (),
     source_spot: SpotOf | None = None,
+    eager_loads: Sequence[EagerLoad] = (),
 ) -> Analysis:
     """Group the records, trace every N+1 to its root queryset and write what to change; with
     the block's cache calls, the cache's findings too.
 
     file_text reads a whole source file: a view's, to place a template's or serializer's fix
     in its queryset, a ModelAdmin's. cells: the notebook's other cells' code files and their
-    execution counts (locations).
+    execution counts (locations). eager_loads: the select_related() / prefetch_related()
+    lookups the block never read (kit.capture.eager).
     """
     places = Places(cell_filename, source_text, dict(cells or {}))
     by_id = {record.id: record for record in records}
-    groups = find_n_plus_one(records, threshold)
+    all_groups = find_n_plus_one(records, threshold)
+    # Writes repeated per row (kit.analysis.writes) get their bulk form, not a read's fix.
+    writes = find_write_loops(records, places, threshold, file_text)
+    groups = [g for g in all_groups if not writes.record_ids.issuperset(g.record_ids)]
     fixes, unexplained = plan_fixes(records, groups, places.text, source_spot)
     # N+1s Django rendered for a view (kit.analysis.view_fixes) or the admin
     # (kit.analysis.admin_fixes) get their fix where it belongs: the view's queryset, the
@@ -92,8 +100,10 @@ def analyze(
         for group in unexplained
         if group.record_ids not in admin_groups
     ]
+    findings += writes.findings
     full_counts = full_count_findings(records, file_text)
-    in_n_plus_one = frozenset(i for group in groups for i in group.record_ids)
+    in_n_plus_one = frozenset(i for group in all_groups for i in group.record_ids)
+    in_n_plus_one |= writes.record_ids
     duplicates = group_duplicates(records)
     similar = group_similar(records)
     # The admin's two COUNTs are the same query when the list is not filtered: one finding.
@@ -104,13 +114,14 @@ def analyze(
     findings += full_counts
     findings += _duplicate_findings(duplicates, counted, by_id, places)
     findings += _similar_findings(similar, in_n_plus_one, threshold, by_id, places)
-    findings += find_lazy_evaluations(records, places)
+    findings += find_lazy_evaluations(records, places, file_text)
     findings += find_separate_aggregates(records, places, in_n_plus_one)
     findings += find_cache_findings(cache_calls, records, cell_filename)
     findings += find_sync_in_async(records, places)
+    findings += find_unused_eager_loads(eager_loads, records, places, file_text)
     return Analysis(
         tuple(sort_findings(findings)),
-        tuple(groups),
+        tuple(all_groups),
         tuple(fixes),
         tuple(duplicates),
         tuple(similar),

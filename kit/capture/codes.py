@@ -97,6 +97,7 @@ DESCRIPTOR, DEFERRED, PREFETCH = "descriptor", "deferred", "prefetch"
 OUTER_ROLES = frozenset({QUERYSET, MANAGER, INSTANCE})
 Spec = tuple[str, str, int]  # (trigger, role, INNER/OUTER/a place): the walk tests [2] only
 _M2M = "create_forward_many_to_many_manager.<locals>.ManyRelatedManager."
+_REVERSE = "create_reverse_many_to_one_manager.<locals>.RelatedManager."
 _TRIGGER_ROLES: dict[str, tuple[str, str]] = {
     "QuerySet.__iter__": ("iteration", QUERYSET),
     "QuerySet.iterator": ("iteration", QUERYSET),
@@ -129,6 +130,17 @@ _TRIGGER_ROLES: dict[str, tuple[str, str]] = {
     # manager's queryset, whose instance hint names the same relation (relations.py).
     _M2M + "count": ("count", MANAGER),
     _M2M + "exists": ("exists", MANAGER),
+    # A related manager's writes: without these, an M2M add() per row reads as the
+    # bulk_create() Django runs inside it, a remove() as a delete(). Named with the manager's
+    # relation, so a loop of them gets `.add(*objs)`, never "use bulk_create()".
+    _M2M + "add": ("add", MANAGER),
+    _M2M + "remove": ("remove", MANAGER),
+    _M2M + "set": ("set", MANAGER),
+    _M2M + "clear": ("clear", MANAGER),
+    _REVERSE + "add": ("add", MANAGER),
+    _REVERSE + "remove": ("remove", MANAGER),
+    _REVERSE + "set": ("set", MANAGER),
+    _REVERSE + "clear": ("clear", MANAGER),
     # The async ORM (Django 4.2 and 5.2): the awaiting coroutine's frames, walked after the
     # executor thread's (kit.capture.awaiting); the outermost, so it wins over the sync call
     # the thread runs (aget over get).

@@ -74,7 +74,9 @@ class QueryProfileMiddleware:
             return self.get_response(request)
         # Queries only: cache calls are recorded from every thread (kit.capture.cache_hooks),
         # which on a threaded server are the other requests' too.
-        with profile(cache=False, in_request=True, this_thread_only=True) as result:
+        # No eager-load tracking here: its hooks sit on Django's classes, which every thread of
+        # a server shares, and the middleware's budget does not read it.
+        with profile(cache=False, in_request=True, this_thread_only=True, eager=False) as result:
             response = self.get_response(request)
         _add_server_timing(response, result)
         violations = self._violations(result)

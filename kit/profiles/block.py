@@ -18,6 +18,7 @@ from kit.capture import (
     capture_queries,
     resolve_cache_aliases,
 )
+from kit.capture.eager import track_eager
 from kit.explain import MODES, ExplainOptions, explain_records
 from kit.profiles.cells import cell_numbers
 from kit.profiles.profile import Profile
@@ -40,6 +41,7 @@ def profile(
     in_request: bool = False,
     this_thread_only: bool = False,
     redact_params: bool = False,
+    eager: bool = True,
 ) -> Iterator[Profile]:
     """Profile every query of the block, on every alias (or those in `using`); yields the Profile.
 
@@ -51,6 +53,8 @@ def profile(
     `in_request` and `this_thread_only`: for a block inside a request's handling (a
     middleware's), see kit.capture.capture_queries.
     `redact_params`: every output of the profile leaves param values out (Profile.redacted()).
+    `eager`: track which select_related() / prefetch_related() lookups the block reads
+    (p.unused_eager_loads; kit.capture.eager).
     """
     check_threshold(threshold)
     if explain is not None and explain not in MODES:
@@ -78,6 +82,7 @@ def profile(
                     started_at=recorder.started_at,
                 )
             )
+        tracker = stack.enter_context(track_eager(cell_filename)) if eager else None
         result = Profile(
             started_at=datetime.now(UTC),
             name=name,
@@ -100,7 +105,10 @@ def profile(
                 explain = None  # who interrupts wants control back, not more queries
             raise
         finally:
-            result.finish((perf_counter() - start) * 1000.0, error)
+            wall_ms = (perf_counter() - start) * 1000.0
+            if tracker is not None:
+                result.unused_eager_loads = tracker.unused()
+            result.finish(wall_ms, error)
             result.cell_numbers = cell_numbers(lambda: (q.source_file for q in result.queries))
             if explain is not None:
                 _explain(result, explain, explain_options)

@@ -17,6 +17,7 @@ from kit.analysis.report import Analysis, analyze
 from kit.analysis.stats import QueryStats, stats_by_fingerprint, stats_by_table
 from kit.analysis.timings import RunTimes
 from kit.capture.cache_records import CacheCounter, CacheRecord
+from kit.capture.eager_records import EagerLoad
 from kit.capture.records import FingerprintCounter, QueryRecord
 from kit.explain.plan import ExplainError, Plan
 from kit.profiles.export import save_profile
@@ -64,6 +65,8 @@ class Profile:
     # Filled after the block when EXPLAIN was asked for (kit.profile(explain=...), --explain).
     plans: list[Plan] = field(default_factory=list, repr=False)
     explain_errors: list[ExplainError] = field(default_factory=list, repr=False)
+    # select_related() / prefetch_related() lookups the block never read (kit.capture.eager).
+    unused_eager_loads: list[EagerLoad] = field(default_factory=list, repr=False, compare=False)
     # The cache calls (kit.profile(cache=...), %%orm_profile --cache / --no-cache).
     _cache_source: CacheSource | None = field(default=None, repr=False, compare=False)
     _frozen_cache_calls: Callable[[], list[CacheRecord]] | None = field(
@@ -253,6 +256,7 @@ class Profile:
             source_spot=self.source_spot,
             cells=self.cell_numbers,
             cache_calls=self.cache_calls,
+            eager_loads=self.unused_eager_loads,
         )
         if self.finished:
             self._analysis = (self.threshold, result)

@@ -12,6 +12,8 @@ MAX_FINDINGS_SHOWN = 10
 
 KIND_LABELS = {
     "n_plus_one": "N+1",
+    "write_loop": "write loop",
+    "unused_eager_load": "unused eager load",
     "duplicate": "duplicate",
     "similar": "similar",
     "bool": "bool()",
