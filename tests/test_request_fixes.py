@@ -117,6 +117,15 @@ def test_serializer_n_plus_one_nested_and_method_field_is_fixed_in_the_viewsets_
         ".select_related('author', 'category').prefetch_related('tags')"
         ".annotate(comments_count=Count('comments'))"
     )
+    # The note says which method to change, with the serializer's name, not a model's.
+    assert any(
+        note.startswith(
+            "read post.comments_count instead of post.comments.count() "
+            "in PostSerializer.get_comment_count() ("
+        )
+        and "serializers.py:" in note
+        for note in finding.notes
+    ), finding.notes
     before = Client().get("/api/posts/").json()
     fixed = evaluated(right_hand_side(finding.suggestion, "queryset = "), api)
     monkeypatch.setattr(api.PostViewSet, "queryset", fixed)

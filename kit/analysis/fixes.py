@@ -311,7 +311,7 @@ class _Builder:
         """count(), exists() or aggregate() per row: an annotation on the loop's queryset."""
         lookup, owner = relation.field, self._owner(group, relation)
         record = self.by_id[group.record_ids[0]]
-        method = self._method(record)
+        method = self._method(record, relation, owner)
         instead = method or f"{owner}.{lookup}.{group.trigger}()"
         if group.trigger == "count":
             self.counts[lookup] = repr(lookup)
@@ -333,16 +333,20 @@ class _Builder:
         spot = self.spot(record)
         return enclosing_method(*spot) if spot else None
 
-    def _method(self, record: QueryRecord) -> str | None:
-        """ "owner.placement_total()" when a model's method or property ran the query."""
+    def _method(self, record: QueryRecord, relation: Relation, owner: str) -> str | None:
+        """ "owner.placement_total()" when a method of the relation's model ran the query;
+        "owner.comments.count() in PostSerializer.get_comment_count() (file:line)" when a
+        method of another class (a serializer's, a ModelAdmin's) did."""
         spot = self.spot(record)
         found = enclosing_method(*spot) if spot else None
         if found is None:
             return None
+        class_part, _, name = found.partition(".")
+        if class_part != class_name(relation.model):
+            return f"{owner}.{relation.field}.{record.evaluation}() in {found} ({record.source})"
         root_spot = self.spot(self.root) if self.root is not None else None
         target = loop_target(*root_spot) if root_spot else None
-        name = found.partition(".")[2]
-        return f"{target or found.partition('.')[0].lower()}.{name} ({found}, {record.source})"
+        return f"{target or class_part.lower()}.{name} ({found}, {record.source})"
 
     def _owner(self, group: NPlusOneGroup, relation: Relation) -> str:
         """The name the loop reads the relation from (`p` in p.comments.count())."""
