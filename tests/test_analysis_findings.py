@@ -38,7 +38,8 @@ def test_part1_loop_is_one_high_finding_with_the_full_fix():
     (finding,) = findings_of(trace)
     assert finding.kind == "n_plus_one" and finding.severity == "high"
     assert finding.suggestion == (
-        "Post.objects.select_related('author', 'category').prefetch_related('comments__user')"
+        "Post.objects.select_related('author', 'category')"
+        ".prefetch_related(Prefetch('comments', queryset=Comment.objects.select_related('user')))"
     )
     assert finding.line == 2
     assert finding.record_ids == tuple(range(1, len(trace.records)))

@@ -35,6 +35,13 @@ class Finding:
     line: int | None = None
     notes: tuple[str, ...] = field(default=())
     cache_call_ids: tuple[int, ...] = field(default=())
+    # An N+1 fix (issue 12): expression is the root queryset as the user wrote it, which
+    # suggestion replaces ("" or None: suggestion is the calls to add to the queryset built at
+    # built_at, "file:line"); model and fields name what the loop read one row at a time.
+    expression: str | None = None
+    built_at: str | None = None
+    model: str | None = None
+    fields: tuple[str, ...] = field(default=())
 
     def __post_init__(self) -> None:
         if self.severity not in _RANK:

@@ -89,6 +89,8 @@ def iterated_expression(text: str | None) -> str | None:
             and isinstance(node.func, ast.Name)
             and node.func.id in _CONSUMERS
             and len(node.args) == 1
+            # list(p.x for p in qs): the generator's own iterable, found further down
+            and not isinstance(node.args[0], ast.GeneratorExp | ast.ListComp | ast.SetComp)
         ):
             return _segment(line, node.args[0])
     return None

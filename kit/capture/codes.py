@@ -100,6 +100,7 @@ _M2M = "create_forward_many_to_many_manager.<locals>.ManyRelatedManager."
 _TRIGGER_ROLES: dict[str, tuple[str, str]] = {
     "QuerySet.__iter__": ("iteration", QUERYSET),
     "QuerySet.iterator": ("iteration", QUERYSET),
+    "RawQuerySet.__iter__": ("iteration", QUERYSET),
     "QuerySet.__len__": ("len", QUERYSET),
     "QuerySet.__bool__": ("bool", QUERYSET),
     "QuerySet.__getitem__": ("slicing", QUERYSET),
