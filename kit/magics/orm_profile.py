@@ -27,6 +27,7 @@ from kit.magics.arguments import parse_arguments
 from kit.magics.orm_explain import explain_options
 from kit.magics.profile_outputs import budget_from_args, check_args, output_options, show_outputs
 from kit.magics.progress import LiveProgress, in_kernel
+from kit.magics.verify import OutputRecorder, recording_output, verify_cell
 from kit.profiles.block import attributed_to_line, profile
 from kit.profiles.profile import Profile
 from kit.render.budget import enforce_budget
@@ -71,6 +72,12 @@ class OrmProfile(Magics):
         True,
         help="In a notebook, a line that updates while a cell runs past a second (queries, "
         "database time, wall time), replaced by the profile when it ends.",
+    ).tag(config=True)
+    verify = Bool(
+        False,
+        help="After the cell, replay it once per N+1 fix (and once with all of them) with the "
+        "fix in its code, rolled back on every alias, and say whether the queries drop with the "
+        "same output. Code outside the database (files, network, prints) runs again.",
     ).tag(config=True)
     timeline_detail_limit = Integer(
         5_000, help="Past this many queries the timeline draws time bins, not each query."
@@ -146,6 +153,15 @@ class OrmProfile(Magics):
         "and report the median and spread of wall and database time (as %%timeit); the "
         "profile shown is the first run's. A cell that commits is refused.",
     )
+    @argument(
+        "--verify",
+        action="store_true",
+        help="Replay the cell once per N+1 fix whose queryset it writes (and once with all of "
+        "them), the fix in its code, in a transaction on every alias that is rolled back, and "
+        "compare what it printed and displayed: 'verified: 7,951 -> 2 queries, same output' or "
+        "why not. Code outside the database (files, network, prints) runs again; a cell that "
+        "commits is not replayed. Default: OrmProfile.verify (off).",
+    )
     @cell_magic
     def orm_profile(self, line: str, cell: str) -> None:
         """Run the cell and show every SQL query it sent: count, time and the line behind it,
@@ -191,7 +207,10 @@ class OrmProfile(Magics):
         source = "\n" + shell.transform_cell(cell)
         filename = shell.compile.cache(source, shell.execution_count, raw_code=source)
         body, last = _split_last_expression(shell, source, filename)
+        whole = ast.Module([*body.body, *([ast.Expr(last.body)] if last else [])], [])
         options = self._profile_options(args, line, cell, filename)
+        verify = args.verify or self.verify
+        outputs: list[OutputRecorder] = []
         runs = args.repeat or 1
         started: list[Profile] = []  # each run's profile, as soon as it starts
         live = LiveProgress(in_kernel(shell) and self.progress)
@@ -199,7 +218,14 @@ class OrmProfile(Magics):
         try:
             with live:
                 for run in range(runs):
-                    self._run_once(args, run, options, (body, last, filename), live, started)
+                    with ExitStack() as recording:
+                        if verify and run == 0:
+                            outputs.append(recording.enter_context(recording_output(shell)))
+                        self._run_once(args, run, options, (body, last, filename), live, started)
+                if verify:
+                    started[0].verifications = verify_cell(
+                        shell, whole, filename, started[0], outputs[0].output(), options
+                    )
             failed = False
         except RollbackRefused as exc:
             raise UsageError(f"--repeat {runs}: {exc} Run it without --repeat.") from None

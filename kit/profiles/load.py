@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from kit.analysis.timings import RunTimes
+from kit.analysis.verification import Verification
 from kit.capture.cache_records import CacheCounter, CacheRecord
 from kit.capture.records import FingerprintCounter, QueryRecord
 from kit.errors import ProfileFormatError
@@ -21,6 +22,7 @@ OPTIONAL_TYPES: dict[str, Any] = {
     "cell_numbers": dict[str, int],
     "runs": RunTimes | None,
     "rows_by": str,
+    "verifications": list[Verification],
 }
 
 
