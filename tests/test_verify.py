@@ -142,3 +142,46 @@ def test_verifications_are_saved_loaded_and_compared(ip_shell, tmp_path):
     loaded = kit.load(prof.save(tmp_path / "p.json"))
     assert loaded.verifications == prof.verifications
     assert "verified:" in repr(loaded)
+
+
+def _profile_with(verifications, name):
+    from datetime import UTC, datetime
+
+    from kit.profiles.profile import Profile
+
+    profile = Profile.of_records([], started_at=datetime.now(UTC), wall_time_ms=1.0, name=name)
+    profile.verifications = list(verifications)
+    return profile
+
+
+def test_compare_and_the_report_show_the_replayed_fixes(tmp_path):
+    from kit.analysis.findings import Finding
+    from kit.analysis.verification import Verification
+
+    finding = Finding("n_plus_one", "high", "7,950 queries load", (1, 2, 3), "Post.objects.x()")
+    one = Verification(finding, "Post.objects.x()", True, 7951, 3, 900.0, 2.0, True)
+    together = Verification(None, "a\nb", True, 7951, 2, 900.0, 1.0, True)
+    before = _profile_with([one, together], "before")
+    after = _profile_with([], "after")
+    comparison = kit.compare(before, after)
+    (metric,) = [m for m in comparison.metrics if m.name == "queries with verified fixes"]
+    assert (metric.before, metric.after) == (2, 0)
+    text = repr(comparison)
+    assert "before: verified: 7,951 -> 3 queries, 900 -> 2 ms, same output" in text
+    assert "before, all fixes together: verified: 7,951 -&gt; 2" in comparison._repr_html_()
+    html = kit.report(before, tmp_path / "r.html", static_images=False).read_text()
+    assert "<h2>Fixes replayed</h2>" in html and "all fixes together" in html
+    assert "7,951 -&gt; 3" in html
+    # No metric when neither side replayed its fixes.
+    plain = kit.compare(_profile_with([], "b"), after)
+    assert "queries with verified fixes" not in repr(plain)
+
+
+def test_a_file_saved_before_verifications_loads_with_none(tmp_path):
+    import json
+
+    path = _profile_with([], "old").save(tmp_path / "old.json")
+    data = json.loads(path.read_text())
+    del data["verifications"]
+    path.write_text(json.dumps(data))
+    assert kit.load(path).verifications == []
