@@ -8,7 +8,7 @@ import pytest
 
 from kit.analysis.findings import Finding
 from kit.analysis.fixes import QuerysetFix
-from kit.analysis.replay_plan import finding_of, plan_replays
+from kit.analysis.replay_plan import finding_of, plan_replays, reads_of
 from kit.analysis.rewrite import (
     RewriteError,
     RootRewrite,
@@ -167,3 +167,43 @@ def test_each_fix_is_planned_in_the_cell_or_where_its_queryset_lives():
         "- queryset = Post.objects.all()",
         "+ queryset = Post.objects.select_related('tags')",
     ]
+
+
+def test_the_loops_reads_change_with_the_fix_and_its_imports_come_first():
+    cell = "\nfor post in Post.objects.all():\n    print(post.comments.count())\n"
+    rewrite = RootRewrite(
+        2,
+        "Post.objects.all()",
+        "Post.objects.annotate(comments_count=Count('comments'))",
+        reads_of(["read post.comments_count instead of post.comments.count()"]),
+        ("Count",),
+    )
+    fixed = ast.unparse(rewrite_cell(ast.parse(cell), [rewrite]))
+    assert fixed.splitlines() == [
+        "from django.db.models import Count",
+        "for post in Post.objects.annotate(comments_count=Count('comments')):",
+        "    print(post.comments_count)",
+    ]
+    elsewhere = RootRewrite(2, "Post.objects.all()", "x", (("post.tags.count()", "post.n"),))
+    with pytest.raises(RewriteError, match=r"the cell does not write `post.tags.count\(\)`"):
+        rewrite_cell(ast.parse(cell), [elsewhere])
+
+
+@pytest.mark.parametrize(
+    ("note", "read"),
+    [
+        (
+            "read post.comments_count instead of post.comments.count()",
+            ("post.comments.count()", "post.comments_count"),
+        ),
+        (
+            "use post.prefetched_comments instead of post.comments.filter(a=1)[:5]: a filtered, "
+            "ordered or sliced related queryset is not served by prefetch_related()",
+            ("post.comments.filter(a=1)[:5]", "post.prefetched_comments"),
+        ),
+        ("use post.prefetched_x instead of post.x...: a filtered one", None),
+        ("from django.db.models import Count", None),
+    ],
+)
+def test_a_fixs_notes_say_what_the_loop_reads_instead(note, read):
+    assert reads_of([note]) == ((read,) if read else ())

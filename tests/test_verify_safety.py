@@ -9,9 +9,9 @@ import pytest
 from django.db import connection
 from IPython.utils.capture import capture_output
 
+from kit.analysis.replay_plan import tables_written
 from kit.capture.records import QueryRecord
 from kit.capture.replay_safety import non_transactional_tables, replay_refusal
-from kit.magics.verify import tables_written
 from sample_app.blog.models import Post
 
 pytestmark = pytest.mark.django_db(databases=["default", "other"])

@@ -8,16 +8,62 @@ and after.
 
 from __future__ import annotations
 
+import ast
+import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from kit.analysis.findings import Finding
+from kit.analysis.fingerprint import sql_shape
 from kit.analysis.fixes import QuerysetFix
 from kit.analysis.location import CellNumbers, file_place
 from kit.analysis.rewrite import RootRewrite, same_line_diff
 from kit.capture.records import QueryRecord
 
-__all__ = ["FixToTry", "finding_of", "plan_replays"]
+__all__ = ["FixToTry", "finding_of", "plan_replays", "reads_of", "tables_written"]
+
+# A fix's note that says how the loop must read the fetched data (kit.analysis.fixes):
+# "read post.comments_count instead of post.comments.count()", "use post.prefetched_x instead
+# of post.x.filter(...)[:5]: a filtered, ordered or sliced related queryset is not served...".
+_READ_NOTE = re.compile(r"(?:read|use) (?P<new>.+?) instead of (?P<old>.+)$")
+
+_WRITES = frozenset({"INSERT", "UPDATE", "DELETE", "DDL"})
+
+
+def reads_of(notes: Sequence[str]) -> tuple[tuple[str, str], ...]:
+    """(old, new) expressions from a fix's notes on what the loop reads instead; notes whose
+    expressions are not code (an elided "...") are left out."""
+    found = []
+    for note in notes:
+        match = _READ_NOTE.match(note)
+        if match is None or not _parses(match["new"]):
+            continue
+        old = _longest_expression(match["old"])
+        if old is not None:
+            found.append((old, match["new"]))
+    return tuple(found)
+
+
+def _parses(text: str) -> bool:
+    try:
+        ast.parse(text, mode="eval")
+    except SyntaxError:
+        return False
+    return "..." not in text
+
+
+def _longest_expression(text: str) -> str | None:
+    """The longest head of text, cut at the end or before a ":", that is an expression (a
+    note's explanation follows a colon; a slice has colons of its own)."""
+    cuts = [len(text), *(i for i in range(len(text) - 1, 0, -1) if text[i] == ":")]
+    return next((text[:cut] for cut in cuts if _parses(text[:cut])), None)
+
+
+def tables_written(sql: str) -> tuple[str, ...]:
+    """The tables a statement writes (INSERT, UPDATE, DELETE, DDL); none for a read (the
+    replay's safety check asks MySQL whether their engine rolls back)."""
+    shape = sql_shape(sql)
+    return shape.tables if shape.kind in _WRITES else ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -59,7 +105,8 @@ def plan_replays(
             reason = "the root query has no line in the cell"
             planned.append(FixToTry(finding, fix.code, None, reason))
         else:
-            rewrite = RootRewrite(root.line, fix.expression, fix.code)
+            reads = reads_of(fix.notes)
+            rewrite = RootRewrite(root.line, fix.expression, fix.code, reads, fix.imports)
             planned.append(FixToTry(finding, fix.code, rewrite))
     order = {id(f): n for n, f in enumerate(findings)}
     return sorted(planned, key=lambda p: order.get(id(p.finding), len(order)))

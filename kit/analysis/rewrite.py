@@ -22,11 +22,16 @@ class RewriteError(ValueError):
 
 @dataclass(frozen=True, slots=True)
 class RootRewrite:
-    """Replace `expression`, written on `line` of the cell (1 is the magic's line), by `code`."""
+    """Replace `expression`, written on `line` of the cell (1 is the magic's line), by `code`;
+    and each read (old, new) the fix changes, as `post.comments.count()` becoming
+    `post.comments_count`, wherever the cell writes it."""
 
     line: int
     expression: str
     code: str
+    reads: tuple[tuple[str, str], ...] = ()
+    # Names the code needs from django.db.models (Count, Prefetch, Q): imported first.
+    imports: tuple[str, ...] = ()
 
 
 def _parse_expression(text: str, what: str) -> ast.expr:
@@ -82,8 +87,28 @@ def rewrite_cell(tree: ast.Module, rewrites: Sequence[RootRewrite]) -> ast.Modul
         if id(old) in replacements:
             raise RewriteError(f"two fixes rewrite `{rewrite.expression}` on line {rewrite.line}")
         replacements[id(old)] = _placed_at(_parse_expression(rewrite.code, "fix"), old)
+        for before, after in rewrite.reads:
+            _replace_reads(result, before, after, replacements)
     _Replace(replacements).visit(result)  # the module itself is never replaced
+    names = sorted({name for rewrite in rewrites for name in rewrite.imports})
+    if names:
+        aliases = [ast.alias(name) for name in names]
+        result.body.insert(0, ast.ImportFrom("django.db.models", aliases, 0))
     return ast.fix_missing_locations(result)
+
+
+def _replace_reads(
+    tree: ast.Module, before: str, after: str, replacements: dict[int, ast.expr]
+) -> None:
+    wanted = ast.unparse(_parse_expression(before, "read"))
+    found = [n for n in ast.walk(tree) if isinstance(n, ast.expr) and ast.unparse(n) == wanted]
+    if not found:
+        raise RewriteError(
+            f"the fix also needs `{before}` read as `{after}`, and the cell does not write "
+            f"`{before}` (it is read elsewhere: change it there)"
+        )
+    for node in found:
+        replacements[id(node)] = _placed_at(_parse_expression(after, "read"), node)
 
 
 def same_line_diff(text: str | None, expression: str, code: str) -> tuple[str, str] | None:

@@ -22,8 +22,7 @@ from typing import IO, Any
 from IPython.core.interactiveshell import InteractiveShell
 from IPython.utils.capture import capture_output
 
-from kit.analysis.fingerprint import sql_shape
-from kit.analysis.replay_plan import FixToTry, plan_replays
+from kit.analysis.replay_plan import FixToTry, plan_replays, tables_written
 from kit.analysis.rewrite import RewriteError, RootRewrite, rewrite_cell, unsafe_code
 from kit.analysis.verification import CellOutput, Verification, first_difference
 from kit.capture.replay_safety import replay_refusal
@@ -32,9 +31,7 @@ from kit.errors import RollbackRefused
 from kit.profiles.block import attributed_to_line, profile
 from kit.profiles.profile import Profile
 
-__all__ = ["OutputRecorder", "recording_output", "tables_written", "verify_cell"]
-
-_WRITES = frozenset({"INSERT", "UPDATE", "DELETE", "DDL"})
+__all__ = ["OutputRecorder", "recording_output", "verify_cell"]
 
 
 class _Tee(StringIO):
@@ -151,12 +148,6 @@ def _refusal(first: Profile, tree: ast.Module, using: Any) -> str | None:
     if first.error is not None:
         return f"its first run raised {first.error.partition(':')[0]}"
     return unsafe_code(tree) or replay_refusal(first.queries, using, tables_written)
-
-
-def tables_written(sql: str) -> tuple[str, ...]:
-    """The tables a statement writes (INSERT, UPDATE, DELETE, DDL); none for a read."""
-    shape = sql_shape(sql)
-    return shape.tables if shape.kind in _WRITES else ()
 
 
 def _not_applied(first: Profile, finding: Any, code: str, reason: str) -> Verification:
