@@ -185,3 +185,14 @@ def test_a_file_saved_before_verifications_loads_with_none(tmp_path):
     del data["verifications"]
     path.write_text(json.dumps(data))
     assert kit.load(path).verifications == []
+
+
+def test_a_cell_starting_with_blank_lines_keeps_its_line_numbers(ip_shell):
+    cell = PART1.replace("--verify\n", "--verify\n\n\n").replace(
+        "Post.objects.all()", "Post.objects.filter(pk__lte=20)"
+    )
+    prof, _ = run(ip_shell, cell)
+    assert prof.findings[0].line == 5  # the for loop: two blank lines, then lines = []
+    assert prof.cell_line_text(5).startswith("for post in Post.objects.filter(pk__lte=20)")
+    (verification,) = prof.verifications
+    assert verification.verified, describe(verification)

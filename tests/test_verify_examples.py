@@ -62,7 +62,7 @@ WAREHOUSE = {
 rows = []
 for product in Product.objects.order_by("sku"):
     parent = product.zone.parent_zone.name if product.zone and product.zone.parent_zone else None
-    bins = [bin.code for bin in product.bins.all()]
+    bins = sorted(bin.code for bin in product.bins.all())
     rows.append((product.sku, product.vendor.name, parent, bins))
 rows
 """,

@@ -204,7 +204,7 @@ class OrmProfile(Magics):
         shell = self._ip
         # A leading newline makes the body's line numbers those of the notebook cell, whose
         # line 1 is "%%orm_profile": tracebacks and the table then name the lines people see.
-        source = "\n" + shell.transform_cell(cell)
+        source = "\n" * (1 + _leading_blank_lines(cell)) + shell.transform_cell(cell)
         filename = shell.compile.cache(source, shell.execution_count, raw_code=source)
         body, last = _split_last_expression(shell, source, filename)
         whole = ast.Module([*body.body, *([ast.Expr(last.body)] if last else [])], [])
@@ -303,6 +303,13 @@ class OrmProfile(Magics):
         # (LIMIT 21) that belongs to this cell. Its frame is not on the stack, so say which line.
         with attributed_to_line(result, last.body.lineno):  # type: ignore[attr-defined]
             shell.displayhook(value)
+
+
+def _leading_blank_lines(cell: str) -> int:
+    """The cell's blank lines before its code: IPython's transform_cell drops them, and the
+    line numbers must stay those of the notebook cell (the --verify replay reads both)."""
+    lines = cell.splitlines()
+    return next((n for n, text in enumerate(lines) if text.strip()), len(lines))
 
 
 def _split_last_expression(
