@@ -207,3 +207,22 @@ def test_the_loops_reads_change_with_the_fix_and_its_imports_come_first():
 )
 def test_a_fixs_notes_say_what_the_loop_reads_instead(note, read):
     assert reads_of([note]) == ((read,) if read else ())
+
+
+@pytest.mark.parametrize(
+    ("after", "difference", "error", "verified", "same", "reason"),
+    [
+        ((3, 1.0), None, None, True, True, ""),
+        ((3, 1.0), "printed line 1: 'a' became 'b'", None, False, False, "the output differs"),
+        ((10, 1.0), None, None, False, True, "the fix did not lower the query count"),
+        ((2, 1.0), None, "FieldError: bad", False, False, "the fixed code raised FieldError"),
+    ],
+)
+def test_a_replay_is_judged_on_its_output_then_its_queries(
+    after, difference, error, verified, same, reason
+):
+    from kit.analysis.verification import judge
+
+    v = judge(None, "c", (10, 5.0), after, difference, error)
+    assert (v.verified, v.same_output, v.queries_after) == (verified, same, after[0])
+    assert v.reason.startswith(reason) and (reason or v.reason == "")

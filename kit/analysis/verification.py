@@ -10,7 +10,18 @@ from dataclasses import dataclass
 
 from kit.analysis.findings import Finding
 
-__all__ = ["CellOutput", "Verification", "describe", "first_difference", "summary"]
+__all__ = [
+    "CellOutput",
+    "Verification",
+    "describe",
+    "first_difference",
+    "judge",
+    "not_applied",
+    "summary",
+]
+
+# A run's query count and database time (ms).
+RunCost = tuple[int, float]
 
 
 @dataclass(frozen=True, slots=True)
@@ -44,6 +55,33 @@ class Verification:
     def applied(self) -> bool:
         """True when the fixed code ran (verified or not)."""
         return self.queries_after is not None
+
+
+def judge(
+    finding: Finding | None,
+    code: str,
+    before: RunCost,
+    after: RunCost,
+    difference: str | None,
+    error: str | None = None,
+) -> Verification:
+    """The verdict on a replay: verified when it ran, showed the same and ran fewer queries."""
+    same = error is None and difference is None
+    fewer = after[0] < before[0]
+    if error is not None:
+        reason = f"the fixed code raised {error}"
+    elif difference is not None:
+        reason = f"the output differs (first difference: {difference})"
+    else:
+        reason = "" if fewer else "the fix did not lower the query count"
+    return Verification(
+        finding, code, same and fewer, before[0], after[0], before[1], after[1], same, reason
+    )
+
+
+def not_applied(finding: Finding | None, code: str, before: RunCost, reason: str) -> Verification:
+    """A fix that did not run: why."""
+    return Verification(finding, code, False, before[0], None, before[1], None, False, reason)
 
 
 def first_difference(before: CellOutput, after: CellOutput) -> str | None:

@@ -24,7 +24,13 @@ from IPython.utils.capture import capture_output
 
 from kit.analysis.replay_plan import FixToTry, plan_replays, tables_written
 from kit.analysis.rewrite import RewriteError, RootRewrite, rewrite_cell, unsafe_code
-from kit.analysis.verification import CellOutput, Verification, first_difference
+from kit.analysis.verification import (
+    CellOutput,
+    Verification,
+    first_difference,
+    judge,
+    not_applied,
+)
 from kit.capture.replay_safety import replay_refusal
 from kit.capture.rollback import rolled_back
 from kit.errors import RollbackRefused
@@ -151,9 +157,7 @@ def _refusal(first: Profile, tree: ast.Module, using: Any) -> str | None:
 
 
 def _not_applied(first: Profile, finding: Any, code: str, reason: str) -> Verification:
-    return Verification(
-        finding, code, False, first.query_count, None, first.db_time_ms, None, False, reason
-    )
+    return not_applied(finding, code, _cost(first), reason)
 
 
 def _run(
@@ -174,28 +178,11 @@ def _run(
     except RollbackRefused as exc:
         return _not_applied(first, finding, code, f"the cell is not replayed: {exc}")
     difference = first_difference(replay.first_output, output) if error is None else None
-    same = error is None and difference is None
-    fewer = result.query_count < first.query_count
-    reason = (
-        f"the fixed cell raised {error}"
-        if error is not None
-        else f"the output differs (first difference: {difference})"
-        if difference is not None
-        else ""
-        if fewer
-        else "the fix did not lower the query count"
-    )
-    return Verification(
-        finding,
-        code,
-        same and fewer,
-        first.query_count,
-        result.query_count,
-        first.db_time_ms,
-        result.db_time_ms,
-        same,
-        reason,
-    )
+    return judge(finding, code, _cost(first), _cost(result), difference, error)
+
+
+def _cost(profile: Profile) -> tuple[int, float]:
+    return profile.query_count, profile.db_time_ms
 
 
 def _execute(replay: _Replay, tree: ast.Module, result: Profile) -> tuple[CellOutput, str | None]:

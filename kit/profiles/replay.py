@@ -20,7 +20,13 @@ from typing import Any
 
 from kit.analysis.findings import Finding
 from kit.analysis.replay_plan import tables_written
-from kit.analysis.verification import CellOutput, Verification, first_difference
+from kit.analysis.verification import (
+    CellOutput,
+    Verification,
+    first_difference,
+    judge,
+    not_applied,
+)
 from kit.capture.replay_safety import replay_refusal
 from kit.capture.rollback import rolled_back
 from kit.errors import KitUsageError, RollbackRefused
@@ -53,7 +59,7 @@ def verify(
     try:
         first, before = _call(function, lambda: queryset, using)
     except RollbackRefused as exc:
-        return Verification(None, code, False, 0, None, 0.0, None, False, str(exc))
+        return not_applied(None, code, (0, 0.0), str(exc))
     finding = next((f for f in first.findings if f.kind == "n_plus_one"), None)
     refusal = replay_refusal(first.queries, using, tables_written)
     if refusal is not None:
@@ -62,26 +68,7 @@ def verify(
         second, after = _call(function, lambda: fix(queryset), using)
     except RollbackRefused as exc:
         return _not_replayed(first, finding, code, str(exc))
-    difference = first_difference(before, after)
-    fewer = second.query_count < first.query_count
-    reason = (
-        f"the output differs (first difference: {difference})"
-        if difference is not None
-        else ""
-        if fewer
-        else "the fix did not lower the query count"
-    )
-    return Verification(
-        finding,
-        code,
-        difference is None and fewer,
-        first.query_count,
-        second.query_count,
-        first.db_time_ms,
-        second.db_time_ms,
-        difference is None,
-        reason,
-    )
+    return judge(finding, code, _cost(first), _cost(second), first_difference(before, after))
 
 
 def _call(
@@ -94,10 +81,12 @@ def _call(
     return result, CellOutput(printed.getvalue(), shown)
 
 
+def _cost(profile: Profile) -> tuple[int, float]:
+    return profile.query_count, profile.db_time_ms
+
+
 def _not_replayed(first: Profile, finding: Finding | None, code: str, reason: str) -> Verification:
-    return Verification(
-        finding, code, False, first.query_count, None, first.db_time_ms, None, False, reason
-    )
+    return not_applied(finding, code, _cost(first), reason)
 
 
 def fix_code(fix: Callable[[Any], Any]) -> str:
