@@ -6,6 +6,7 @@ import ast
 import importlib
 import os
 import sys
+from asyncio.events import _get_running_loop
 from pathlib import Path
 
 from kit.errors import DjangoSetupError
@@ -73,6 +74,29 @@ def _import_settings(module: str) -> None:
         ) from exc
 
 
+def in_kernel_event_loop() -> bool:
+    """True inside a Jupyter kernel (ipykernel's shell) whose event loop runs in this thread."""
+    # Read from sys.modules: a script that never imported IPython is no kernel, and the
+    # bootstrap imports nothing of IPython's.
+    ipython = sys.modules.get("IPython")
+    shell = ipython.get_ipython() if ipython is not None else None
+    return getattr(shell, "kernel", None) is not None and _get_running_loop() is not None
+
+
+def allow_sync_orm_in_kernel() -> bool:
+    """Set DJANGO_ALLOW_ASYNC_UNSAFE in a kernel running an event loop; True when set.
+
+    ipykernel runs every cell, sync ones too, inside its running event loop, and Django refuses
+    a sync ORM call made in a thread that runs one (SynchronousOnlyOperation): no notebook cell
+    could query. Nowhere else: in a script or a server it would hide the error a deployment
+    raises for a sync ORM call inside a coroutine (the kit reports those as findings instead).
+    """
+    if not in_kernel_event_loop():
+        return False
+    os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+    return True
+
+
 def setup(settings: str | None = None, start: Path | str | None = None) -> str:
     """Configure Django once (safe to call again) and return the settings module in use."""
     import django
@@ -80,8 +104,7 @@ def setup(settings: str | None = None, start: Path | str | None = None) -> str:
     from django.conf import settings as django_settings
     from django.core.exceptions import ImproperlyConfigured
 
-    # ipykernel runs cells inside an event loop; Django refuses sync ORM calls there otherwise.
-    os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+    allow_sync_orm_in_kernel()
     if apps.ready:
         current = os.environ.get("DJANGO_SETTINGS_MODULE") or "settings.configure()"
         if settings and settings != current:

@@ -60,8 +60,12 @@ def cache_classes_with_hooks() -> list[str]:
 @pytest.fixture(autouse=True)
 def no_hooks_left_behind() -> Iterator[None]:
     """After every test: no execute_wrapper on any connection, no kit signal receiver, no hook on
+    Django's cursor or asgiref's sync_to_async and no recorder registered with them, no hook on
     any cache backend class (every subclass of BaseCache imported so far is looked at)."""
     yield
+    from kit.capture import installed_query_hooks
+
+    assert installed_query_hooks() == [], "kit's query hook left installed"
     for connection in connections.all(initialized_only=True):
         assert connection.execute_wrappers == [], f"wrappers left on {connection.alias!r}"
     for signal in (connection_created, request_started, request_finished):

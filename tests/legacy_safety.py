@@ -1,7 +1,8 @@
 """The EXPLAIN safety checks as they were before the kit had one SQL lexer (sqlparse-based).
 
 Kept only as the tests' yardstick: whatever these refused, kit.explain.safety still refuses.
-Copied from kit/explain/safety.py at c639afa..d291d69, the lists imported rather than restated.
+Copied from kit/explain/safety.py at c639afa..d291d69, the lists imported rather than restated
+(but the list of functions with effects, restated as it was).
 """
 
 from __future__ import annotations
@@ -10,7 +11,15 @@ import sqlparse
 from sqlparse import tokens as T
 
 from kit.analysis.fingerprint import sql_shape
-from kit.explain.safety import _EXPLAIN_WORDS, _UNDOABLE_FUNCTIONS, _WRITE_WORDS, EXPLAINABLE
+from kit.explain.safety import _EXPLAIN_WORDS, _WRITE_WORDS, EXPLAINABLE
+
+# The list as it was (kit.explain.safety now refuses these and more, as calls, in any EXPLAIN).
+_UNDOABLE_FUNCTIONS = frozenset(
+    {"NEXTVAL", "SETVAL", "PG_ADVISORY_LOCK", "PG_ADVISORY_LOCK_SHARED", "PG_ADVISORY_XACT_LOCK"}
+    | {"PG_TRY_ADVISORY_LOCK", "PG_TERMINATE_BACKEND", "PG_CANCEL_BACKEND", "PG_NOTIFY"}
+    | {"LO_IMPORT", "LO_EXPORT", "DBLINK_EXEC", "GET_LOCK", "RELEASE_LOCK", "LOAD_FILE"}
+    | {"LOAD_EXTENSION"}
+)
 
 
 def legacy_refusal(sql: str, analyze: bool) -> str | None:

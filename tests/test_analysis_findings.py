@@ -38,7 +38,8 @@ def test_part1_loop_is_one_high_finding_with_the_full_fix():
     (finding,) = findings_of(trace)
     assert finding.kind == "n_plus_one" and finding.severity == "high"
     assert finding.suggestion == (
-        "Post.objects.select_related('author', 'category').prefetch_related('comments__user')"
+        "Post.objects.select_related('author', 'category')"
+        ".prefetch_related(Prefetch('comments', queryset=Comment.objects.select_related('user')))"
     )
     assert finding.line == 2
     assert finding.record_ids == tuple(range(1, len(trace.records)))
@@ -306,3 +307,34 @@ def test_places_name_the_cell_line_or_the_file():
     places = Places(cell_filename=CELL)
     assert [places.where(r) for r in trace.records] == ["line 4", "views.py:9"]
     assert Places().where(Trace().add(POSTS).records[0]) == "an unknown line"
+
+
+@pytest.mark.parametrize(
+    ("trigger", "executions", "expected"),
+    [
+        # Sync ORM calls inside a coroutine: one finding per line, naming the async twin.
+        ("count", ["sync_in_async", "sync_in_async"], [(2, "await ….acount()")]),
+        ("iteration", ["sync_in_async"], [(1, "async for … in …")]),
+        ("related", ["sync_in_async"], [(1, "sync_to_async()")]),
+        # Awaited through the async ORM, or plain sync code: nothing to say.
+        ("aget", ["async", "async"], []),
+        ("count", [None, None], []),
+    ],
+)
+def test_sync_orm_calls_inside_a_coroutine_are_a_finding(trigger, executions, expected):
+    from dataclasses import replace
+
+    trace = Trace()
+    for pk, _ in enumerate(executions):
+        trace.add(POST_BY_ID, (pk,), line=4, trigger=trigger)
+    records = [
+        replace(r, execution=execution)
+        for r, execution in zip(trace.records, executions, strict=True)
+    ]
+    found = [f for f in analyze(records, cell_filename=CELL).findings if f.kind == "sync_in_async"]
+    assert [len(f.record_ids) for f in found] == [count for count, _ in expected]
+    for finding, (_, hint) in zip(found, expected, strict=True):
+        assert hint in finding.message
+    for finding in found:
+        assert finding.severity == "high" and finding.line == 4
+        assert "SynchronousOnlyOperation" in finding.message

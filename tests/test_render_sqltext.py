@@ -10,7 +10,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from kit.analysis.sqltokens import tokens
-from kit.render.sqltext import format_sql, layout_sql
+from kit.render.sqltext import format_params, format_sql, layout_sql
 
 
 def meaning(sql: str) -> list[tuple[str, str]]:
@@ -106,3 +106,16 @@ SQL_PIECES = st.sampled_from(
 @given(st.lists(SQL_PIECES, max_size=30).map("".join))
 def test_layout_changes_only_blanks_and_keyword_case(sql: str) -> None:
     assert meaning(layout_sql(tokens(sql))) == meaning(sql)
+
+
+def test_params_show_a_drivers_subclass_of_a_builtin_as_its_value():
+    class Int4(int):  # what psycopg 3 passes for Django's literal 1 in exists()
+        def __repr__(self) -> str:
+            return f"Int4({int(self)})"
+
+    class Text(str):
+        pass
+
+    assert format_params((Int4(1), 7, True, Text("a"), [Int4(2)], None)) == (
+        "(1, 7, True, 'a', [2], None)"
+    )

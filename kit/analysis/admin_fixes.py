@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 
 from kit.analysis.findings import Finding, Places
 from kit.analysis.fingerprint import sql_shape
-from kit.analysis.fixes import QuerysetFix
+from kit.analysis.fixes import IMPORTABLE, QuerysetFix
 from kit.analysis.groups import NPlusOneGroup
 from kit.analysis.location import file_place
 from kit.analysis.relation_words import relation_parts
@@ -157,7 +157,7 @@ def _finding(
             f"{', '.join(_outermost(own))} too",
         )
     code = entry.code()
-    imports = [n for n in ("Count", "Prefetch", "Q") if f"{n}(" in code]
+    imports = [n for n in IMPORTABLE if f"{n}(" in code]
     if imports:
         notes.append(f"from django.db.models import {', '.join(imports)}")
     records = sorted(i for g in members for i in g.record_ids)

@@ -37,9 +37,9 @@ def find_separate_aggregates(
             continue
         if evaluated_by_django(record):
             continue  # a paginator's or the admin's count, not the user's line
-        if record.trigger not in _AGGREGATE_TRIGGERS:
+        if record.evaluation not in _AGGREGATE_TRIGGERS:
             continue
-        if record.trigger == "iteration" and _summed_column(places.text(record)) is None:
+        if record.evaluation == "iteration" and _summed_column(places.text(record)) is None:
             continue  # an ordinary loop, not sum(qs.values_list(...))
         if sql_shape(record.sql).kind == "SELECT":
             by_model.setdefault(record.model, []).append(record)

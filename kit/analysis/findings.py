@@ -20,7 +20,8 @@ _RANK = {severity: rank for rank, severity in enumerate(SEVERITIES)}
 class Finding:
     """Something the profiled code should change, with the queries behind it.
 
-    kind: "n_plus_one", "duplicate", "similar", "bool", "len", "repr" or "aggregates", or about
+    kind: "n_plus_one", "duplicate", "similar", "bool", "len", "repr", "aggregates" or
+    "sync_in_async" (a sync ORM call inside a coroutine), or about
     the cache: "cache_miss", "cache_miss_query", "cache_unread", "cache_key_varies",
     "cache_stale"; suggestion: code to paste, when there is one; line: the cell line it is about;
     record_ids are queries (Profile.queries), cache_call_ids cache calls (Profile.cache_calls).
@@ -34,6 +35,13 @@ class Finding:
     line: int | None = None
     notes: tuple[str, ...] = field(default=())
     cache_call_ids: tuple[int, ...] = field(default=())
+    # An N+1 fix (issue 12): expression is the root queryset as the user wrote it, which
+    # suggestion replaces ("" or None: suggestion is the calls to add to the queryset built at
+    # built_at, "file:line"); model and fields name what the loop read one row at a time.
+    expression: str | None = None
+    built_at: str | None = None
+    model: str | None = None
+    fields: tuple[str, ...] = field(default=())
 
     def __post_init__(self) -> None:
         if self.severity not in _RANK:

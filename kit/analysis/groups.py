@@ -168,7 +168,7 @@ def find_n_plus_one(
                     record_ids=tuple(r.id for r in members),
                     distinct_params=distinct,
                     relation=most_common([r.relation for r in members]),
-                    trigger=most_common([r.trigger for r in members]),
+                    trigger=most_common([r.evaluation for r in members]),
                     rendered_from=members[0].rendered_from,
                 )
             )

@@ -23,13 +23,15 @@ def find_lazy_evaluations(records: Iterable[QueryRecord], places: Places) -> lis
     """
     by_line: dict[tuple[str, str | None], list[QueryRecord]] = {}
     for record in records:
-        if record.trigger in ("bool", "len", "repr", "count") and not evaluated_by_django(record):
+        if record.evaluation in ("bool", "len", "repr", "count") and not evaluated_by_django(
+            record
+        ):
             shape = sql_shape(record.sql)
             # A LIMIT (qs[:1], first()) already loads little: nothing to gain there.
-            if record.trigger == "repr" or (
+            if record.evaluation == "repr" or (
                 shape.kind == "SELECT" and " LIMIT " not in shape.fingerprint
             ):
-                by_line.setdefault((record.trigger, record.source), []).append(record)
+                by_line.setdefault((record.evaluation, record.source), []).append(record)
     findings = []
     for (trigger, _), members in by_line.items():
         finding = _BUILDERS[trigger](members, places)

@@ -54,25 +54,37 @@ def trace_lineage(records: Iterable[QueryRecord]) -> tuple[dict[int, Lineage], d
     parents: dict[int, int] = {}
     latest: dict[str, tuple[int, Lineage]] = {}
     latest_on_line: dict[tuple[str, str | None], tuple[int, Lineage]] = {}
+    root_on_line: dict[str | None, tuple[int, Lineage]] = {}
     for record in sorted(records, key=lambda r: r.id):
         relation, model = record.relation, record.model
-        if model is None or sql_shape(record.sql).kind != "SELECT":
+        # A generic foreign key's target model is only known at run time: its queries have no
+        # model, and they start from the objects that hold the key.
+        generic = relation is not None and relation.kind == "generic_fk"
+        if (model is None and not generic) or sql_shape(record.sql).kind != "SELECT":
             continue
         lineage = None
         if relation is not None and relation.model:
             start = latest_on_line.get((relation.model, record.source)) or latest.get(
                 relation.model
             )
+            if start is None and root_on_line.get(record.source) is not None:
+                # A child model's rows reading a field of its parent model (multi-table
+                # inheritance: the relation names the parent): the root loaded on this line.
+                start = root_on_line[record.source]
             if start is not None:
                 parents[record.id] = start[0]
                 lineage = start[1].extend(relation)
-        if lineage is None and (relation is not None or record.trigger in ROOT_TRIGGERS):
+        if lineage is None and (relation is not None or record.evaluation in ROOT_TRIGGERS):
             lineage = Lineage(record.id)
         if lineage is None:
             continue
         found[record.id] = lineage
-        if record.trigger in LOADING_TRIGGERS and (
-            lineage.path or record.trigger in ROOT_TRIGGERS
+        if (
+            model is not None
+            and record.evaluation in LOADING_TRIGGERS
+            and (lineage.path or record.evaluation in ROOT_TRIGGERS)
         ):
             latest[model] = latest_on_line[(model, record.source)] = (record.id, lineage)
+            if not lineage.path:
+                root_on_line[record.source] = (record.id, lineage)
     return found, parents

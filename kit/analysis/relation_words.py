@@ -19,6 +19,7 @@ _KIND_WORDS = {
     "m2m": "many-to-many",
     "generic": "generic relation",
     "generic_fk": "generic foreign key",
+    "deferred": "deferred field",
 }
 
 

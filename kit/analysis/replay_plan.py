@@ -1,6 +1,6 @@
 """Which fixes a replay can try, each with its finding, and why the others cannot be tried.
 
-A fix can be put in the cell when its root queryset is written there (kit.analysis.rewrite
+A fix can be put in the cell when its root queryset is written there (kit.analysis.cell_rewrite
 finds it on the root query's line). A root queryset built elsewhere (a view, a serializer, a
 module, another cell) is fixed where it lives: the finding then shows that file's line before
 and after.
@@ -13,11 +13,11 @@ import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
+from kit.analysis.cell_rewrite import RootRewrite, same_line_diff
 from kit.analysis.findings import Finding
 from kit.analysis.fingerprint import sql_shape
 from kit.analysis.fixes import QuerysetFix
 from kit.analysis.location import CellNumbers, file_place
-from kit.analysis.rewrite import RootRewrite, same_line_diff
 from kit.capture.records import QueryRecord
 
 __all__ = ["FixToTry", "finding_of", "plan_replays", "reads_of", "tables_written"]
@@ -25,7 +25,8 @@ __all__ = ["FixToTry", "finding_of", "plan_replays", "reads_of", "tables_written
 # A fix's note that says how the loop must read the fetched data (kit.analysis.fixes):
 # "read post.comments_count instead of post.comments.count()", "use post.prefetched_x instead
 # of post.x.filter(...)[:5]: a filtered, ordered or sliced related queryset is not served...".
-_READ_NOTE = re.compile(r"(?:read|use) (?P<new>.+?) instead of (?P<old>.+)$")
+# A note may start with why ("comments is prefetched already, but ... queries again: use ...").
+_READ_NOTE = re.compile(r"(?:^|: )(?:read|use) (?P<new>\S+) instead of (?P<old>.+)$")
 
 _WRITES = frozenset({"INSERT", "UPDATE", "DELETE", "DDL"})
 
@@ -35,7 +36,7 @@ def reads_of(notes: Sequence[str]) -> tuple[tuple[str, str], ...]:
     expressions are not code (an elided "...") are left out."""
     found = []
     for note in notes:
-        match = _READ_NOTE.match(note)
+        match = _READ_NOTE.search(note)
         if match is None or not _parses(match["new"]):
             continue
         old = _longest_expression(match["old"])

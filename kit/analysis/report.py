@@ -7,10 +7,12 @@ from dataclasses import dataclass
 
 from kit.analysis.admin_fixes import admin_findings, full_count_findings
 from kit.analysis.aggregates import find_separate_aggregates
+from kit.analysis.async_findings import find_sync_in_async
 from kit.analysis.cache_findings import find_cache_findings
 from kit.analysis.findings import Finding, Places, sort_findings
 from kit.analysis.fingerprint import sql_shape
-from kit.analysis.fixes import QuerysetFix, class_name, plan_fixes
+from kit.analysis.fix_findings import fix_finding
+from kit.analysis.fixes import QuerysetFix, SpotOf, class_name, plan_fixes
 from kit.analysis.groups import (
     DEFAULT_THRESHOLD,
     DuplicateGroup,
@@ -23,7 +25,7 @@ from kit.analysis.groups import (
 )
 from kit.analysis.lazy import find_lazy_evaluations
 from kit.analysis.location import CellNumbers
-from kit.analysis.relation_words import describe_relation, relation_parts
+from kit.analysis.relation_words import describe_relation
 from kit.analysis.view_fixes import FileText, view_fix_findings
 from kit.analysis.wording import counted, sentence
 from kit.capture.cache_records import CacheRecord
@@ -59,6 +61,7 @@ def analyze(
     file_text: FileText | None = None,
     cells: CellNumbers | None = None,
     cache_calls: Sequence[CacheRecord] = (),
+    source_spot: SpotOf | None = None,
 ) -> Analysis:
     """Group the records, trace every N+1 to its root queryset and write what to change; with
     the block's cache calls, the cache's findings too.
@@ -70,7 +73,7 @@ def analyze(
     places = Places(cell_filename, source_text, dict(cells or {}))
     by_id = {record.id: record for record in records}
     groups = find_n_plus_one(records, threshold)
-    fixes, unexplained = plan_fixes(records, groups, places.text)
+    fixes, unexplained = plan_fixes(records, groups, places.text, source_spot)
     # N+1s Django rendered for a view (kit.analysis.view_fixes) or the admin
     # (kit.analysis.admin_fixes) get their fix where it belongs: the view's queryset, the
     # ModelAdmin's list_select_related.
@@ -80,7 +83,7 @@ def analyze(
     )
     findings += in_view_findings
     findings += [
-        _fix_finding(fix, groups, by_id, places)
+        fix_finding(fix, groups, by_id, places)
         for fix in fixes
         if fix.root_id not in in_admin and fix.root_id not in in_views
     ]
@@ -104,38 +107,13 @@ def analyze(
     findings += find_lazy_evaluations(records, places)
     findings += find_separate_aggregates(records, places, in_n_plus_one)
     findings += find_cache_findings(cache_calls, records, cell_filename)
+    findings += find_sync_in_async(records, places)
     return Analysis(
         tuple(sort_findings(findings)),
         tuple(groups),
         tuple(fixes),
         tuple(duplicates),
         tuple(similar),
-    )
-
-
-def _fix_finding(
-    fix: QuerysetFix,
-    groups: list[NPlusOneGroup],
-    by_id: dict[int, QueryRecord],
-    places: Places,
-) -> Finding:
-    members = [g for g in groups if g.record_ids in fix.group_ids]
-    parts = relation_parts(members, by_id, places.where)
-    total = sum(g.count for g in members)
-    root = by_id[fix.root_id]
-    notes = list(fix.notes)
-    if fix.imports:
-        notes.append(f"from django.db.models import {', '.join(fix.imports)}")
-    return Finding(
-        kind="n_plus_one",
-        severity="high",
-        message=f"{total:,} queries load related objects one at a time for the "
-        f"{class_name(fix.model)} queryset of {places.where(root)}: {parts}. "
-        "Fetch them with the queryset instead:",
-        record_ids=tuple(sorted(i for g in members for i in g.record_ids)),
-        suggestion=fix.code,
-        line=root.line,
-        notes=tuple(notes),
     )
 
 

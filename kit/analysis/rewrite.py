@@ -1,154 +1,168 @@
-"""A cell's syntax tree with root querysets replaced by their fixes (%%orm_profile --verify).
+"""Apply a fix to the user's queryset expression with `ast`: never a call it already has.
 
-The fix core (kit.analysis.fixes) writes each fix from the root queryset expression as the user
-wrote it; this module finds that expression in the cell's tree, on the line the root query
-came from, and puts the fixed expression in its place. Only the tree changes: the line numbers
-stay, so the replay's queries are attributed to the same cell lines as the first run's.
+The calls go before a final slice or `.iterator()`; a lookup the expression already
+select_related()s or prefetch_related()s is not added again; a string lookup that a new
+Prefetch(...) replaces is taken out of the user's call (Django refuses a lookup seen twice with
+different querysets); a deferred field is added to only() or taken out of defer(); a
+RawQuerySet gets prefetch_related() (it has no select_related()).
 """
 
 from __future__ import annotations
 
 import ast
-import copy
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-__all__ = ["RewriteError", "RootRewrite", "rewrite_cell", "same_line_diff", "unsafe_code"]
+__all__ = ["Change", "apply_change", "existing_lookups", "is_raw"]
+
+# Calls that end a queryset: what is added goes before them.
+_TERMINAL = frozenset({"iterator"})
 
 
-class RewriteError(ValueError):
-    """The fix cannot be put in the cell: the message says why."""
+@dataclass(frozen=True)
+class Change:
+    """What to add: lookups (plain strings), Prefetch(...) code, annotate() code, fields."""
 
+    select_related: Sequence[str] = ()
+    prefetch_related: Sequence[str] = ()
+    prefetch_objects: Sequence[tuple[str, str]] = ()  # (lookup, "Prefetch(...)")
+    annotate: Sequence[str] = ()
+    load_fields: Sequence[str] = ()  # deferred fields the loop reads
 
-@dataclass(frozen=True, slots=True)
-class RootRewrite:
-    """Replace `expression`, written on `line` of the cell (1 is the magic's line), by `code`;
-    and each read (old, new) the fix changes, as `post.comments.count()` becoming
-    `post.comments_count`, wherever the cell writes it."""
-
-    line: int
-    expression: str
-    code: str
-    reads: tuple[tuple[str, str], ...] = ()
-    # Names the code needs from django.db.models (Count, Prefetch, Q): imported first.
-    imports: tuple[str, ...] = ()
-
-
-def _parse_expression(text: str, what: str) -> ast.expr:
-    try:
-        return ast.parse(text.strip(), mode="eval").body
-    except SyntaxError:
-        raise RewriteError(f"the {what} `{text}` is not a Python expression") from None
-
-
-def _find(tree: ast.Module, rewrite: RootRewrite) -> ast.expr:
-    """The outermost node on rewrite.line that reads as rewrite.expression."""
-    wanted = ast.unparse(_parse_expression(rewrite.expression, "root queryset"))
-    for node in ast.walk(tree):  # breadth first: the outermost match comes first
-        if (
-            isinstance(node, ast.expr)
-            and node.lineno <= rewrite.line <= (node.end_lineno or node.lineno)
-            and ast.unparse(node) == wanted
-        ):
-            return node
-    raise RewriteError(
-        f"the root queryset `{rewrite.expression}` is not written on line {rewrite.line} "
-        "of the cell"
-    )
-
-
-def _placed_at(new: ast.expr, old: ast.expr) -> ast.expr:
-    """new, with every node at old's position (tracebacks and attribution keep old's line)."""
-    for node in ast.walk(new):
-        if isinstance(node, ast.expr | ast.keyword | ast.arg):
-            node.lineno, node.col_offset = old.lineno, old.col_offset
-            node.end_lineno, node.end_col_offset = old.end_lineno, old.end_col_offset
-    return new
-
-
-class _Replace(ast.NodeTransformer):
-    def __init__(self, replacements: dict[int, ast.expr]) -> None:
-        self.replacements = replacements
-
-    def visit(self, node: ast.AST) -> ast.AST:
-        replacement = self.replacements.get(id(node))
-        return replacement if replacement is not None else super().visit(node)
-
-
-def rewrite_cell(tree: ast.Module, rewrites: Sequence[RootRewrite]) -> ast.Module:
-    """A copy of the cell's tree with each root queryset replaced by its fixed code.
-
-    Raises RewriteError when an expression is not on its line, or a code does not parse.
-    """
-    result = copy.deepcopy(tree)
-    replacements: dict[int, ast.expr] = {}
-    for rewrite in rewrites:
-        old = _find(result, rewrite)
-        if id(old) in replacements:
-            raise RewriteError(f"two fixes rewrite `{rewrite.expression}` on line {rewrite.line}")
-        replacements[id(old)] = _placed_at(_parse_expression(rewrite.code, "fix"), old)
-        for before, after in rewrite.reads:
-            _replace_reads(result, before, after, replacements)
-    _Replace(replacements).visit(result)  # the module itself is never replaced
-    names = sorted({name for rewrite in rewrites for name in rewrite.imports})
-    if names:
-        aliases = [ast.alias(name) for name in names]
-        result.body.insert(0, ast.ImportFrom("django.db.models", aliases, 0))
-    return ast.fix_missing_locations(result)
-
-
-def _replace_reads(
-    tree: ast.Module, before: str, after: str, replacements: dict[int, ast.expr]
-) -> None:
-    wanted = ast.unparse(_parse_expression(before, "read"))
-    found = [n for n in ast.walk(tree) if isinstance(n, ast.expr) and ast.unparse(n) == wanted]
-    if not found:
-        raise RewriteError(
-            f"the fix also needs `{before}` read as `{after}`, and the cell does not write "
-            f"`{before}` (it is read elsewhere: change it there)"
+    def chain(self, raw: bool = False) -> str:
+        """The calls as text, for an expression that cannot be read (or is raw)."""
+        select = [] if raw else list(self.select_related)
+        prefetch = (
+            [repr(s) for s in self.prefetch_related]
+            + [code for _, code in self.prefetch_objects]
+            + ([repr(s) for s in self.select_related] if raw else [])
         )
-    for node in found:
-        replacements[id(node)] = _placed_at(_parse_expression(after, "read"), node)
+        text = _call("select_related", [repr(s) for s in select])
+        text += _call("prefetch_related", prefetch)
+        return text + _call("annotate", list(self.annotate))
 
 
-def same_line_diff(text: str | None, expression: str, code: str) -> tuple[str, str] | None:
-    """A source line before and after the fix (`expression` replaced by `code` once), or None
-    when the expression is not written on it as the fix quotes it."""
-    if not text or expression not in text:
+def _call(method: str, arguments: Sequence[str]) -> str:
+    return f".{method}({', '.join(arguments)})" if arguments else ""
+
+
+def _parse(expression: str) -> ast.expr | None:
+    try:
+        return ast.parse(expression.strip(), mode="eval").body
+    except SyntaxError:
         return None
-    return text.rstrip(), text.replace(expression, code, 1).rstrip()
 
 
-# Calls whose effects a rolled-back transaction does not undo, and why.
-_UNSAFE_CALLS = {
-    "commit": "it commits (.commit())",
-    "connect": "it opens a second connection (connect()), outside the transaction",
-    "Thread": "it starts a thread, whose queries use their own connection",
-    "ThreadPoolExecutor": "it starts threads, whose queries use their own connection",
-    "ProcessPoolExecutor": "it starts processes, whose queries use their own connections",
-    "create_engine": "it opens a second connection (create_engine()), outside the transaction",
-}
+def _calls(node: ast.expr) -> list[ast.Call]:
+    """The method calls of a chain, outermost first."""
+    found = []
+    while isinstance(node, ast.Call | ast.Attribute | ast.Subscript):
+        if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute):
+            found.append(node)
+        node = node.func if isinstance(node, ast.Call) else node.value
+    return found
 
 
-def _called_name(node: ast.Call) -> str | None:
-    func = node.func
-    if isinstance(func, ast.Attribute):
-        return func.attr
-    return func.id if isinstance(func, ast.Name) else None
+def _name(call: ast.Call) -> str:
+    return call.func.attr if isinstance(call.func, ast.Attribute) else ""
 
 
-def unsafe_code(tree: ast.Module) -> str | None:
-    """Why the cell's effects could not be rolled back, read from its code, or None: it
-    commits, opens another connection, runs threads, or asks for a durable atomic block."""
-    for node in ast.walk(tree):
-        if not isinstance(node, ast.Call):
-            continue
-        name = _called_name(node)
-        if name in _UNSAFE_CALLS:
-            return _UNSAFE_CALLS[name]
-        if name == "atomic" and any(
-            k.arg == "durable" and not (isinstance(k.value, ast.Constant) and not k.value.value)
-            for k in node.keywords
-        ):
-            return "it opens a durable atomic block, which commits"
-    return None
+def _strings(call: ast.Call) -> list[str]:
+    return [a.value for a in call.args if isinstance(a, ast.Constant) and isinstance(a.value, str)]
+
+
+def is_raw(expression: str) -> bool:
+    """True for `Model.objects.raw(...)` (a RawQuerySet), maybe sliced."""
+    node = _parse(expression)
+    return node is not None and any(_name(c) == "raw" for c in _calls(node))
+
+
+def existing_lookups(expression: str) -> tuple[set[str], set[str]]:
+    """(select_related, prefetch_related) string lookups the expression already has."""
+    node = _parse(expression)
+    select: set[str] = set()
+    prefetch: set[str] = set()
+    for call in _calls(node) if node is not None else []:
+        if _name(call) == "select_related":
+            select.update(_strings(call))
+        elif _name(call) == "prefetch_related":
+            prefetch.update(_strings(call))
+    return select, prefetch
+
+
+def _covered(lookup: str, present: set[str]) -> bool:
+    return any(p == lookup or p.startswith(lookup + "__") for p in present)
+
+
+class _Edit(ast.NodeTransformer):
+    """Takes replaced prefetch lookups out of the user's calls and edits only()/defer()."""
+
+    def __init__(self, drop_prefetch: set[str], fields: Sequence[str]) -> None:
+        self.drop, self.fields = drop_prefetch, list(fields)
+        self.fields_placed = False
+
+    def visit_Call(self, node: ast.Call) -> ast.AST:
+        self.generic_visit(node)
+        name = _name(node)
+        if name == "prefetch_related" and self.drop:
+            node.args = [
+                a for a in node.args if not (isinstance(a, ast.Constant) and a.value in self.drop)
+            ]
+            if not node.args and isinstance(node.func, ast.Attribute):
+                return node.func.value  # the call became empty: drop it
+        elif name == "only" and self.fields:
+            present = set(_strings(node))
+            node.args += [ast.Constant(f) for f in self.fields if f not in present]
+            self.fields_placed = True
+        elif name == "defer" and self.fields:
+            node.args = [
+                a
+                for a in node.args
+                if not (isinstance(a, ast.Constant) and a.value in self.fields)
+            ]
+            self.fields_placed = True
+            if not node.args and isinstance(node.func, ast.Attribute):
+                return node.func.value
+        return node
+
+
+def _insertion_point(node: ast.expr) -> ast.expr:
+    """Where calls go: below a final slice and a final .iterator()."""
+    while True:
+        if isinstance(node, ast.Subscript):
+            node = node.value
+        elif isinstance(node, ast.Call) and _name(node) in _TERMINAL:
+            assert isinstance(node.func, ast.Attribute)
+            node = node.func.value
+        else:
+            return node
+
+
+def _drop_all(text: str) -> str:
+    return text[: -len(".all()")] if text.endswith(".all()") else text
+
+
+def apply_change(expression: str, change: Change) -> str:
+    """The expression with the change applied, or the change's calls alone when it is ""."""
+    node = _parse(expression) if expression else None
+    if node is None:
+        return change.chain()
+    raw = is_raw(expression)
+    select, prefetch = existing_lookups(expression)
+    new_select = [s for s in change.select_related if not _covered(s, select)]
+    new_prefetch = [s for s in change.prefetch_related if not _covered(s, prefetch)]
+    objects = list(change.prefetch_objects)
+    drop = {lookup for lookup, _ in objects if lookup in prefetch}
+    edit = _Edit(drop, change.load_fields)
+    edited_node = edit.visit(ast.parse(expression.strip(), mode="eval")).body
+    edited = expression.strip() if not (drop or edit.fields_placed) else ast.unparse(edited_node)
+    fields_left: Sequence[str] = () if edit.fields_placed else change.load_fields
+    rest = Change(new_select, new_prefetch, objects, change.annotate)
+    chain = rest.chain(raw=raw)
+    if fields_left and not chain:
+        return edited  # a deferred field the expression does not defer: nothing to add
+    point = _insertion_point(_parse(edited) or edited_node)
+    head = ast.get_source_segment(edited, point) if point.lineno == 1 else None
+    if head is None or not edited.startswith(head):
+        return _drop_all(edited) + chain
+    return _drop_all(head) + chain + edited[len(head) :]

@@ -67,20 +67,30 @@ def append_chain(expression: str, chain: str) -> str:
     return drop_all(expression) + chain
 
 
+# Calls that evaluate a queryset, sync and async: a Prefetch queryset stops before them.
+_EVALUATING = frozenset(
+    {"count", "exists", "first", "last", "get", "iterator"}
+    | {"acount", "aexists", "afirst", "alast", "aget", "aiterator"}
+)
+
+
 def iterated_expression(text: str | None) -> str | None:
-    """The expression a `for` loop, a comprehension or list()/len()/... evaluates, if any."""
+    """The expression a `for` (or `async for`) loop, a comprehension or list()/len()/...
+    evaluates, if any."""
     parsed = parse_line(text)
     if parsed is None:
         return None
     line, tree = parsed
     for node in ast.walk(tree):
-        if isinstance(node, ast.For | ast.comprehension):
+        if isinstance(node, ast.For | ast.AsyncFor | ast.comprehension):
             return _segment(line, node.iter)
         if (
             isinstance(node, ast.Call)
             and isinstance(node.func, ast.Name)
             and node.func.id in _CONSUMERS
             and len(node.args) == 1
+            # list(p.x for p in qs): the generator's own iterable, found further down
+            and not isinstance(node.args[0], ast.GeneratorExp | ast.ListComp | ast.SetComp)
         ):
             return _segment(line, node.args[0])
     return None
@@ -110,7 +120,7 @@ def relation_chain(text: str | None, field: str) -> tuple[str, str] | None:
                     call = parents.get(parent)
                     if not (isinstance(call, ast.Call) and call.func is parent):
                         break
-                    if parent.attr in ("count", "exists", "first", "last", "get", "iterator"):
+                    if parent.attr in _EVALUATING:
                         break
                     outer = call
                 elif isinstance(parent, ast.Subscript) and parent.value is outer:

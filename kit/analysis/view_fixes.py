@@ -19,6 +19,7 @@ from kit.analysis.groups import NPlusOneGroup
 from kit.analysis.location import file_place
 from kit.analysis.relation_words import relation_parts
 from kit.analysis.rendered import evaluated_by_django
+from kit.analysis.rewrite import apply_change
 from kit.analysis.snippets import append_chain
 from kit.analysis.viewsource import (
     QuerysetSite,
@@ -101,14 +102,17 @@ def plan_view_fix(
         else:
             inner = f"{class_name(relation.target)}.objects{fix.chain}"
             chain = f".prefetch_related(Prefetch({relation.field!r}, queryset={inner}))"
-            imports = tuple(n for n in ("Count", "Prefetch", "Q") if n in (*imports, "Prefetch"))
+            imports = tuple(sorted({*imports, "Prefetch"}))
     text = file_text(view.file) if (file_text and view.file) else None
     site = _site(view, text, class_name(model), loop_variable(root.template_code))
     if site is None:
         place = (file_place(view.file, view.lineno) if view.lineno else None) or _file(view)
         return ViewFix(view, model, chain, chain, place, imports)
     place = file_place(view.file, site.lineno) or _file(view)
-    if site.expression is not None:
+    if site.expression is not None and chain == fix.chain:
+        # The view's own queryset: only what it lacks is added (kit.analysis.rewrite).
+        code = site.head + apply_change(site.expression, fix.change)
+    elif site.expression is not None:
         code = site.head + append_chain(site.expression, chain)
     elif site.model_only is not None:
         code = f"queryset = {site.model_only}.objects{chain}"
@@ -171,4 +175,6 @@ def _finding(
         suggestion=placed.code,
         line=root.line,
         notes=tuple(notes),
+        model=placed.model or None,
+        fields=tuple(dict.fromkeys(r.field for g in members if (r := g.relation) is not None)),
     )

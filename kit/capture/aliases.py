@@ -24,7 +24,8 @@ def choose_aliases(
     """All of configured (named None), else the names, each checked against settings.<setting>."""
     if named is None:
         return configured
-    names = (named,) if isinstance(named, str) else tuple(named)
+    # Each name once: using=["default", "default"] must not count a query twice.
+    names = (named,) if isinstance(named, str) else tuple(dict.fromkeys(named))
     for name in names:
         if name not in configured:
             raise UnknownAliasError(

@@ -83,7 +83,8 @@ class CacheRecorder:
         if len(self.rows) >= self.cap:
             self._count(call, keys)
             return
-        code, lasti, line, entry = find_origin(caller, self.cell_filename, self.fallback_line)[:4]
+        origin = find_origin(caller, self.cell_filename, self.fallback_line)
+        code, lasti, line, entry = origin[:4] if origin is not None else (None, -1, None, None)
         instance = self._instance_index.get(id(call.instance))
         if instance is None:
             instance = self._keep(call.instance)

@@ -23,6 +23,8 @@ import threading
 from collections.abc import Iterable
 from types import CodeType, FrameType
 
+from kit.capture.records import ASYNC_QUERYSET_METHODS
+
 # Frames from these top-level packages are never "the user's line". The stdlib is added below.
 # Matching on the module name (not the file path) keeps virtualenv layouts and editable
 # installs from mattering.
@@ -66,6 +68,8 @@ INSPECTED_MODULES = frozenset(
         "django.contrib.admin.views.main",
         "django.contrib.admin.options",
         "rest_framework.serializers",
+        "django.db.backends.base.base",
+        "asgiref.sync",
     }
 )
 
@@ -76,6 +80,12 @@ INSPECTED_MODULES = frozenset(
 # column or count (ADMIN), and the view the request resolved to (VIEW:
 # BaseHandler._get_response, its `callback`). The names are Django 4.2's and 5.2's and DRF's.
 INNER, OUTER, TEMPLATE, SERIALIZER, ADMIN, VIEW = range(6)
+# BaseDatabaseWrapper.connect on the stack: Django is setting up a connection it opens (MySQL's
+# SET statements, a feature probe); such a query belongs to no block (kit.capture.recorder).
+SETUP = 6
+# SyncToAsync.thread_handler on the stack: the query runs in sync_to_async's thread for a
+# coroutine (the async ORM); the walk goes on in the awaiting frames (kit.capture.awaiting).
+HANDOFF = 7
 # Of the frames with an outer role, the outermost says what evaluated the query: a
 # QuerySet method (QUERYSET: `self` is the queryset), the same on a related manager (MANAGER),
 # a Model method (INSTANCE: `self` is the model instance). The innermost frame with an inner
@@ -90,6 +100,7 @@ _M2M = "create_forward_many_to_many_manager.<locals>.ManyRelatedManager."
 _TRIGGER_ROLES: dict[str, tuple[str, str]] = {
     "QuerySet.__iter__": ("iteration", QUERYSET),
     "QuerySet.iterator": ("iteration", QUERYSET),
+    "RawQuerySet.__iter__": ("iteration", QUERYSET),
     "QuerySet.__len__": ("len", QUERYSET),
     "QuerySet.__bool__": ("bool", QUERYSET),
     "QuerySet.__getitem__": ("slicing", QUERYSET),
@@ -118,6 +129,14 @@ _TRIGGER_ROLES: dict[str, tuple[str, str]] = {
     # manager's queryset, whose instance hint names the same relation (relations.py).
     _M2M + "count": ("count", MANAGER),
     _M2M + "exists": ("exists", MANAGER),
+    # The async ORM (Django 4.2 and 5.2): the awaiting coroutine's frames, walked after the
+    # executor thread's (kit.capture.awaiting); the outermost, so it wins over the sync call
+    # the thread runs (aget over get).
+    **{f"QuerySet.{name}": (name, QUERYSET) for name in ASYNC_QUERYSET_METHODS},
+    "QuerySet.__aiter__.<locals>.generator": ("async for", QUERYSET),
+    "Model.asave": ("asave", INSTANCE),
+    "Model.adelete": ("adelete", INSTANCE),
+    "Model.arefresh_from_db": ("arefresh_from_db", INSTANCE),
     "ForwardManyToOneDescriptor.__get__": ("related", DESCRIPTOR),
     # Called by __get__ alone, with the same `self`: as the innermost frame it is the one read,
     # and its 3 locals cost half of __get__'s 8 to turn into f_locals.
@@ -145,6 +164,8 @@ PLACES: dict[tuple[str, str], Spec] = {
     ("django.contrib.admin.options", "ModelAdmin.changelist_view"): ("", "admin", ADMIN),
     (_HANDLER, "BaseHandler._get_response"): ("", "view", VIEW),
     (_HANDLER, "BaseHandler._get_response_async"): ("", "view", VIEW),
+    ("django.db.backends.base.base", "BaseDatabaseWrapper.connect"): ("", "setup", SETUP),
+    ("asgiref.sync", "SyncToAsync.thread_handler"): ("", "handoff", HANDOFF),
 }
 
 # What a code object is: USER (the walk stops there), INTERNAL (walk on), or its trigger Spec.

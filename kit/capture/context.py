@@ -8,10 +8,10 @@ from contextlib import ExitStack, contextmanager
 from django.conf import settings
 from django.core.signals import request_finished, request_started
 from django.db import connections
-from django.db.backends.signals import connection_created
 
 from kit.capture.aliases import choose_aliases, require_django
 from kit.capture.codes import configure as configure_code
+from kit.capture.cursor_hook import install, remove
 from kit.capture.recorder import DEFAULT_RECORD_CAP, QueryRecorder
 
 
@@ -31,11 +31,12 @@ def capture_queries(
     in_request: bool = False,
     this_thread_only: bool = False,
 ) -> Iterator[QueryRecorder]:
-    """Record every query on the given aliases (default: all), this thread and new ones.
+    """Record every query on the given aliases (default: all), from every thread.
 
     in_request: the block runs inside a request already (a middleware's), so request_started
-    has been sent before it began. this_thread_only: leave the connections other threads open
-    alone (a server's other requests, for a middleware).
+    has been sent before it began. this_thread_only: only the queries of this thread and of
+    the sync_to_async calls it awaits, not other threads' (a server's other requests, for a
+    middleware).
     """
     aliases = resolve_aliases(using)
     if cap < 0:
@@ -50,19 +51,11 @@ def capture_queries(
     )
     # One ExitStack: whatever fails half-way (or a KeyboardInterrupt), every hook comes off.
     with ExitStack() as stack:
-        for alias in aliases:
-            connection = connections[alias]
-            if connection.connection is None:
-                recorder.connecting.add(id(connection))
-            stack.enter_context(connection.execute_wrapper(recorder))
-        uid = f"kit-capture-{id(recorder)}"
-        # A connection this block wrapped before it was open sends connection_created when it
-        # opens (its set-up queries are not counted); with this_thread_only, others are left be.
-        receiver = recorder.opened if this_thread_only else recorder.attach
-        connection_created.connect(receiver, weak=False, dispatch_uid=uid)
-        stack.callback(recorder.detach)
-        stack.callback(connection_created.disconnect, dispatch_uid=uid)
+        # Every thread's cursors, however early their connection opened (kit.capture.cursor_hook).
+        install(recorder, aliases, context_only=this_thread_only)
+        stack.callback(remove, recorder)
         if not this_thread_only:
+            uid = f"kit-capture-{id(recorder)}"
             for signal, counter in (
                 (request_started, recorder.request_started),
                 (request_finished, recorder.request_finished),

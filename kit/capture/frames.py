@@ -4,21 +4,27 @@ from __future__ import annotations
 
 import linecache
 import re
+from asyncio.events import _get_running_loop
+from inspect import CO_ASYNC_GENERATOR, CO_COROUTINE, CO_ITERABLE_COROUTINE
 from itertools import islice
 from types import CodeType, FrameType
 
+from kit.capture.awaiting import awaiting
 from kit.capture.codes import (
     DEFERRED,
     DESCRIPTOR,
+    HANDOFF,
     INSTANCE,
     INTERNAL,
     MANAGER,
+    SETUP,
     USER,
     VIEW,
     Spec,
     kind_by_code,
     learn,
 )
+from kit.capture.records import ASYNC, SYNC_IN_ASYNC
 from kit.capture.relations import (
     descriptor_facts,
     facts_by_descriptor,
@@ -29,6 +35,8 @@ from kit.capture.relations import (
     relation_index,
 )
 from kit.capture.sites import read_site
+
+_COROUTINE = CO_COROUTINE | CO_ASYNC_GENERATOR | CO_ITERABLE_COROUTINE
 
 _LEN_CALL = re.compile(r"len\s*\(")
 
@@ -45,7 +53,7 @@ UNKNOWN_SHAPE = (AttributeError, TypeError, LookupError)
 USER_LINE = -1
 
 # (user code, its instruction offset, cell line, entry code, trigger, model, relation index,
-# site index: where Django was rendering, kit.capture.sites).
+# site index: where Django was rendering, kit.capture.sites; execution, QueryRecord's).
 # Code objects rather than the file, line and qualified name read from them: f_lineno scans the
 # code's line table (longer the longer the function or cell) and every f_code read is an audit
 # event, so line_at() and co_qualname are left to when the record is built. Code objects, like
@@ -59,6 +67,7 @@ Origin = tuple[
     str | None,
     int | None,
     int | None,
+    str | None,
 ]
 
 
@@ -67,8 +76,9 @@ def find_origin(
     cell_filename: str | None,
     fallback_line: int | None = None,
     in_request: bool = False,
-) -> Origin:
-    """The query's user frame, cell line, Django entry point, trigger, model, relation and site.
+) -> Origin | None:
+    """The query's user frame, cell line, Django entry point, trigger, model, relation and site;
+    None for a query Django runs while it opens a connection (kit.capture.codes SETUP).
 
     The user frame is the first one of the user's own code (kit.capture.codes); the entry
     point is the outermost internal function the user called; trigger, model, relation and
@@ -89,7 +99,7 @@ def find_origin(
     # only noted here, innermost first, and read after the walk (benchmarks/README.md has what
     # a template's deeper stack costs).
     kinds, internal, user, id_ = kind_by_code, INTERNAL, USER, id
-    last = outer = inner = places = None
+    last = outer = inner = places = execution = None
     outer_spec = inner_spec = internal
     while frame is not None:
         try:
@@ -105,6 +115,15 @@ def find_origin(
             elif slot == 0:  # INNER
                 if inner is None:
                     inner, inner_spec = frame, kind
+            elif slot == SETUP:
+                return None
+            elif slot == HANDOFF:
+                # sync_to_async's thread: go on in the coroutine that awaits the call.
+                awaited = awaiting.get()
+                if awaited is not None:
+                    last, execution = frame, ASYNC
+                    frame = awaited.head()  # type: ignore[assignment]
+                    continue
             elif places is None:
                 places = [(slot, frame)]
             else:
@@ -134,7 +153,9 @@ def find_origin(
         if trigger == "len" and 0 <= for_at < walked:
             trigger = "iteration"
     if frame is None:
-        return None, -1, fallback_line, entry, trigger, model, index, site
+        return None, -1, fallback_line, entry, trigger, model, index, site, execution
+    if execution is None and _get_running_loop() is not None and _in_coroutine(frame):
+        execution = SYNC_IN_ASYNC
     code = frame.f_code
     if cell_filename is None:
         line = fallback_line
@@ -144,7 +165,35 @@ def find_origin(
         line = _cell_line(frame.f_back, cell_filename)
         if line is None:
             line = fallback_line
-    return code, frame.f_lasti, line, entry, trigger, model, index, site
+    return code, frame.f_lasti, line, entry, trigger, model, index, site, execution
+
+
+def _in_coroutine(frame: FrameType | None) -> bool:
+    """True when the user's frames from frame up (to the first internal one) include a
+    coroutine's: a cell with top-level await, an async def."""
+    while frame is not None:
+        code = frame.f_code
+        kind = kind_by_code.get(id(code)) or learn(frame)
+        if kind is not USER:
+            return False
+        if code.co_flags & _COROUTINE:
+            return True
+        frame = frame.f_back
+    return False
+
+
+def in_connection_setup(frame: FrameType | None) -> bool:
+    """True when Django is opening a connection below frame (kit.capture.codes SETUP)."""
+    kinds, id_ = kind_by_code, id
+    while frame is not None:
+        try:
+            kind = kinds[id_(frame.f_code)]
+        except KeyError:
+            kind = learn(frame)
+        if kind[2] == SETUP:
+            return True
+        frame = frame.f_back
+    return False
 
 
 def _look_out(

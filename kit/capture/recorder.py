@@ -10,7 +10,8 @@ from contextvars import ContextVar
 from time import perf_counter
 from typing import Any
 
-from kit.capture.frames import find_origin
+from kit.capture.cursor_hook import HOOK_CODE, cursor_frame
+from kit.capture.frames import find_origin, in_connection_setup
 from kit.capture.lazy import built_once
 from kit.capture.records import FingerprintCounter, QueryRecord
 from kit.capture.rows import DURATION, INLINE, RawRow, build_records
@@ -52,9 +53,6 @@ class QueryRecorder:
         self.cell_filename = cell_filename
         # Set while the notebook displays the cell's last value, whose frame is not on the stack.
         self.fallback_line: int | None = None
-        # ids of connections not yet open: the queries Django runs to set one up (MySQL's SET
-        # statements) belong to no cell, as in Django's own CaptureQueriesContext.
-        self.connecting: set[int] = set()
         # How many requests are being handled (request_started and request_finished; 1 from the
         # start for a capture made inside one, as the middleware's): while any is, the stack
         # walk looks above the user's frame for where Django was rendering.
@@ -73,13 +71,12 @@ class QueryRecorder:
         # comparison (at once False for another length) costs less than hashing 300 bytes.
         self._last_sql = ""
         self._lock = threading.Lock()
-        self._attached: list[Any] = []
         self._local = threading.local()
 
     def __call__(
         self, execute: Callable[..., Any], sql: str, params: Any, many: bool, context: dict
     ) -> Any:
-        if _suppressed.get() or (self.connecting and id(context["connection"]) in self.connecting):
+        if _suppressed.get():
             return execute(sql, params, many, context)
         if many and not isinstance(params, list | tuple):
             params = list(params)  # an iterator can be consumed only once: by the driver
@@ -94,16 +91,25 @@ class QueryRecorder:
             # The row is made here rather than in a method: one call less per query, which in
             # the middle of Django's work (cold caches) costs about 0.2 us.
             duration = perf_counter() - start
-            self.db_seconds += duration
             connection = context["connection"]
             rows = self.rows
+            # Frame 0 is this one, 1 the cursor hook's (or an outer wrapper's). No origin: a
+            # query Django runs to set up a connection it opens (MySQL's SET statements), which
+            # belongs to no block, as in Django's own CaptureQueriesContext.
+            caller = sys._getframe(1)
+            if caller.f_code is not HOOK_CODE:
+                caller = cursor_frame(caller)
             if len(rows) >= self.cap:
-                self._count(connection.alias, sql, duration)
+                origin = None
+                if not in_connection_setup(caller):
+                    self.db_seconds += duration
+                    self._count(connection.alias, sql, duration)
             else:
-                # Frame 0 is this one, 1 is Django's cursor wrapper (or an outer wrapper's).
                 origin = find_origin(
-                    sys._getframe(1), self.cell_filename, self.fallback_line, self.requests > 0
+                    caller, self.cell_filename, self.fallback_line, self.requests > 0
                 )
+            if origin is not None:
+                self.db_seconds += duration
                 local = self._local
                 try:
                     thread = local.name
@@ -137,17 +143,6 @@ class QueryRecorder:
                 counter = self.counters[key] = FingerprintCounter(alias, key[1])
             counter.add(duration * 1000.0)
 
-    def opened(self, sender: Any, connection: Any, **kwargs: Any) -> None:
-        """connection_created receiver: a connection this recorder wraps is open now."""
-        self.connecting.discard(id(connection))
-
-    def attach(self, sender: Any, connection: Any, **kwargs: Any) -> None:
-        """connection_created receiver: wrap connections that other threads open meanwhile."""
-        self.connecting.discard(id(connection))
-        if connection.alias in self.aliases and self not in connection.execute_wrappers:
-            connection.execute_wrappers.append(self)
-            self._attached.append(connection)
-
     def request_started(self, sender: Any, **kwargs: Any) -> None:
         """request_started receiver: a request is being handled from now on."""
         with self._lock:
@@ -157,13 +152,6 @@ class QueryRecorder:
         """request_finished receiver: a request has been answered."""
         with self._lock:
             self.requests = max(0, self.requests - 1)
-
-    def detach(self) -> None:
-        """Remove this recorder from every connection that attach() wrapped."""
-        for connection in self._attached:
-            if self in connection.execute_wrappers:
-                connection.execute_wrappers.remove(self)
-        self._attached.clear()
 
     def records(self) -> list[QueryRecord]:
         """The full records so far, in the order the queries finished."""

@@ -10,6 +10,41 @@ from typing import Any
 SINGLE_VALUED = frozenset({"forward", "one_to_one", "reverse_one_to_one"})
 RELATION_KINDS = SINGLE_VALUED | {"reverse_fk", "m2m", "generic", "generic_fk"}
 
+# The async QuerySet methods (Django 4.2 and 5.2), each a trigger of its own name.
+ASYNC_QUERYSET_METHODS = (
+    "aiterator",
+    "aaggregate",
+    "acount",
+    "aget",
+    "acreate",
+    "aget_or_create",
+    "aupdate_or_create",
+    "abulk_create",
+    "abulk_update",
+    "ain_bulk",
+    "aupdate",
+    "adelete",
+    "aexists",
+    "acontains",
+    "aexplain",
+    "afirst",
+    "alast",
+    "aearliest",
+    "alatest",
+)
+# An async trigger's sync twin, what the analysis reads (QueryRecord.evaluation).
+SYNC_TWIN = {
+    **{name: name[1:] for name in ASYNC_QUERYSET_METHODS},
+    "aiterator": "iteration",
+    "async for": "iteration",
+    "asave": "save",
+    "adelete": "delete",
+    "arefresh_from_db": "refresh_from_db",
+}
+# QueryRecord.execution: the query ran in sync_to_async's thread for a coroutine (the async ORM),
+# or on the event loop's thread inside a coroutine (which Django refuses outside a notebook).
+ASYNC, SYNC_IN_ASYNC = "async", "sync_in_async"
+
 
 @dataclass(frozen=True, slots=True)
 class Relation:
@@ -126,6 +161,22 @@ class QueryRecord(Timed):
     serializer: str | None = None
     admin: str | None = None
     view: ViewRef | None = None
+    # How it ran (thread says which thread): None for sync code; "async" in sync_to_async's
+    # thread for a coroutine (the async ORM: aget, `async for`...); "sync_in_async" on the event
+    # loop's thread inside a coroutine, which a deployment refuses (SynchronousOnlyOperation).
+    execution: str | None = None
+
+    @property
+    def in_async(self) -> bool:
+        """True when the query ran for async code (awaited, or sync inside a coroutine)."""
+        return self.execution is not None
+
+    @property
+    def evaluation(self) -> str | None:
+        """The trigger, an async one as its sync twin ("aget" as "get", "async for" as
+        "iteration"): what the analysis reads."""
+        trigger = self.trigger
+        return SYNC_TWIN.get(trigger, trigger) if trigger is not None else None
 
     @property
     def rendered_from(self) -> str | None:

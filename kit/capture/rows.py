@@ -23,12 +23,12 @@ from kit.capture.sites import site_at
 RawRow = tuple[Any, ...]
 _NO_SITE = (None, None, None, None, None)
 
-# Positions in a row: the query's own fields, then find_origin()'s tuple from CODE to SITE
+# Positions in a row: the query's own fields, then find_origin()'s tuple from CODE to EXECUTION
 # (user code, its offset, cell line, entry code...). PARAMS holds INLINE when the parameter
 # values follow at VALUES onward (a tuple or list, as Django passes them for one statement),
 # else the params object itself (None, a dict of named parameters, an executemany()'s rows).
 SQL, MANY, ALIAS, VENDOR, START, DURATION, THREAD, ERROR = range(8)
-CODE, LASTI, LINE, ENTRY, TRIGGER, MODEL, RELATION, SITE, PARAMS, VALUES = range(8, 18)
+CODE, LASTI, LINE, ENTRY, TRIGGER, MODEL, RELATION, SITE, EXECUTION, PARAMS, VALUES = range(8, 19)
 INLINE = ...  # Ellipsis: never a parameter list, and a singleton the collector does not track
 
 
@@ -66,6 +66,7 @@ def build_records(rows: list[RawRow], started_at: float) -> list[QueryRecord]:
                 serializer=serializer,
                 admin=admin,
                 view=view,
+                execution=row[EXECUTION],
             )
         )
     return records

@@ -255,3 +255,53 @@ def table_rows(connection: Any, cursor: Any, tables: Iterable[str]) -> dict[str,
         names,
     )
     return {name: float(rows) for name, rows in cursor.fetchall() if rows is not None}
+
+
+@contextmanager
+def read_only(connection: Any, cursor: Any, *, outermost: bool) -> Iterator[None]:
+    """START TRANSACTION READ ONLY, when the kit's transaction is the only one.
+
+    Inside the user's transaction no statement can make it read-only (SET TRANSACTION fails,
+    START TRANSACTION would commit the user's work): there, the statement and routine checks
+    are the guarantee.
+    """
+    if outermost:
+        cursor.execute("START TRANSACTION READ ONLY")
+    yield
+
+
+def function_refusal(cursor: Any, functions: Iterable[str], *, analyze: bool) -> str | None:
+    """Why the statement may not be explained: it calls a stored function.
+
+    MariaDB runs a deterministic one even to optimize a plain EXPLAIN (a MyISAM insert in it
+    stays), so any EXPLAIN is refused.
+    """
+    names = sorted({name.lower() for name in functions})
+    if not names:
+        return None
+    marks = ", ".join(["%s"] * len(names))
+    cursor.execute(
+        "SELECT ROUTINE_SCHEMA, ROUTINE_NAME FROM information_schema.ROUTINES "
+        f"WHERE ROUTINE_TYPE = 'FUNCTION' AND LOWER(ROUTINE_NAME) IN ({marks}) "
+        "ORDER BY ROUTINE_NAME LIMIT 1",
+        names,
+    )
+    row = cursor.fetchone()
+    if row is None:
+        return None
+    return (
+        f"refused: {row[1]}() is a stored function (in {row[0]}), which the database may run "
+        "even to plan the statement; the kit cannot tell what it does."
+    )
+
+
+def view_definitions(cursor: Any, names: Iterable[str]) -> dict[str, str]:
+    """The SELECT behind each of these names that is a view of the current database."""
+    wanted = sorted(names)
+    marks = ", ".join(["%s"] * len(wanted))
+    cursor.execute(
+        "SELECT TABLE_NAME, VIEW_DEFINITION FROM information_schema.VIEWS "
+        f"WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME IN ({marks})",
+        wanted,
+    )
+    return {str(name): str(definition) for name, definition in cursor.fetchall()}

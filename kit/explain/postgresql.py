@@ -187,3 +187,59 @@ def table_rows(connection: Any, cursor: Any, tables: Iterable[str]) -> dict[str,
             cursor.execute(f"SELECT COUNT(*) FROM {connection.ops.quote_name(name)}")
             counts[name] = float(cursor.fetchone()[0])
     return counts
+
+
+@contextmanager
+def read_only(connection: Any, cursor: Any, *, outermost: bool) -> Iterator[None]:
+    """SET TRANSACTION READ ONLY: no table or sequence is written; the rollback ends it.
+
+    PostgreSQL allows it in a savepoint too, and rolling the savepoint back restores the mode.
+    """
+    cursor.execute("SET TRANSACTION READ ONLY")
+    yield
+
+
+# Volatile built-ins that leave nothing behind: a rollback-free read of the clock or a random
+# number. Any other volatile function may (nextval, pg_advisory_lock, setseed...).
+_HARMLESS_VOLATILE = frozenset(
+    {"random", "random_normal", "gen_random_uuid", "clock_timestamp", "timeofday", "pg_sleep"}
+)
+_BUILTIN_SCHEMAS = ("pg_catalog", "information_schema")
+
+
+def function_refusal(cursor: Any, functions: Iterable[str], *, analyze: bool) -> str | None:
+    """Why the functions a statement calls may leave an effect, as pg_proc describes them."""
+    names = sorted(functions)
+    if not names:
+        return None
+    cursor.execute(
+        "SELECT p.proname, n.nspname, p.provolatile FROM pg_proc p "
+        "JOIN pg_namespace n ON n.oid = p.pronamespace WHERE p.proname = ANY(%s) "
+        "ORDER BY p.proname, n.nspname",
+        [names],
+    )
+    for name, schema, volatility in cursor.fetchall():
+        if schema not in _BUILTIN_SCHEMAS and (analyze or volatility != "v"):
+            # The planner runs immutable and stable functions to fold constants and estimate
+            # rows, so even a plain EXPLAIN may run one; volatile ones run only under ANALYZE.
+            when = "under ANALYZE" if analyze else "while PostgreSQL plans the statement"
+            return (
+                f"refused: {name}() is a function of your own (schema {schema}), which would "
+                f"run {when}; the kit cannot tell what it does."
+            )
+        if analyze and volatility == "v" and name not in _HARMLESS_VOLATILE:
+            return (
+                f"ANALYZE refused: {name}() is volatile (pg_proc), so it may leave an effect "
+                "a rollback cannot undo; plain EXPLAIN shows the plan."
+            )
+    return None
+
+
+def view_definitions(cursor: Any, names: Iterable[str]) -> dict[str, str]:
+    """The SELECT behind each of these names that is a view (a materialized one runs nothing)."""
+    cursor.execute(
+        "SELECT c.relname, pg_get_viewdef(c.oid) FROM pg_class c "
+        "WHERE c.relkind = 'v' AND c.relname = ANY(%s)",
+        [sorted(names)],
+    )
+    return {name: str(definition) for name, definition in cursor.fetchall()}

@@ -17,6 +17,7 @@ from kit.capture import QueryRecord
 from kit.errors import KitUsageError
 from kit.explain.findings import find_plan_issues
 from kit.explain.plan import ExplainError, Plan, RawExplain, finalize
+from kit.explain.routines import check_routines
 from kit.explain.safety import RefusedStatement, check_explain, may_analyze
 from kit.explain.schema import plan_tables, table_infos
 from kit.explain.session import (
@@ -55,6 +56,8 @@ def explain_sql(
         reason = _refusal(connection, sql, analyze)
         if reason is None:
             return _explain(connection, sql, params, analyze, options)
+    except RefusedStatement as exc:
+        reason = str(exc)
     except DatabaseError as exc:
         reason = database_message(exc, options.timeout_ms)
     except _PARSE_ERRORS as exc:
@@ -78,7 +81,9 @@ def _explain(
 ) -> Plan:
     """Run the EXPLAIN, read the plan and what it finds (database errors propagate)."""
     vendor = VENDORS[connection.vendor]
-    with rolled_back(connection, options.timeout_ms) as cursor:
+    read_only = sql_shape(sql).kind == "SELECT"
+    with rolled_back(connection, options.timeout_ms, read_only=read_only) as cursor:
+        check_routines(vendor, cursor, sql, analyze=analyze)
         raw = vendor.run(
             connection, cursor, sql, params, analyze=analyze, timeout_ms=options.timeout_ms
         )
@@ -133,6 +138,12 @@ def explain_records(
     plans: list[Plan] = []
     errors: list[ExplainError] = []
     for record, executions in _slowest_per_shape(records):
+        problem = _record_problem(record)
+        if problem:
+            fingerprint = sql_shape(record.sql).fingerprint
+            error = ExplainError(record.vendor, record.alias, record.sql, problem, fingerprint)
+            errors.append(dataclasses.replace(error, record_id=record.id))
+            continue
         params = record.params
         if record.many:
             params = params[0] if params else None  # executemany: one row's params
@@ -159,6 +170,19 @@ def explain_records(
         )
         plans.append(with_whatifs(plan, options or ExplainOptions()) if mode == "whatif" else plan)
     return ExplainResults(tuple(plans), tuple(errors))
+
+
+def _record_problem(record: QueryRecord) -> str | None:
+    """Why a record (live, or read from a file) cannot be explained here, or None."""
+    if record.alias not in connections:
+        return f"there is no database alias {record.alias!r} here: nothing was run."
+    vendor = connections[record.alias].vendor
+    if record.vendor != vendor:
+        return (
+            f"the query was recorded on {record.vendor}, but alias {record.alias!r} is "
+            f"{vendor}: nothing was run."
+        )
+    return None
 
 
 def _slowest_per_shape(records: Sequence[QueryRecord]) -> list[tuple[QueryRecord, int]]:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from functools import lru_cache
 
 from kit.analysis.fingerprint import sql_shape
@@ -20,27 +20,38 @@ _WRITE_WORDS = frozenset(
 # Write words that are also string functions when a "(" follows at once: REPLACE(s, a, b),
 # MySQL's INSERT(s, pos, len, new). Django's Replace() writes the first.
 _ALSO_FUNCTIONS = frozenset({"REPLACE", "INSERT"})
-# Functions whose effect a rollback does not undo: sequences, advisory locks, files, sessions.
-_UNDOABLE_FUNCTIONS = frozenset(
+# Functions whose effect a rollback does not undo: sequences, locks, session state, files,
+# other sessions. A database may run one even to plan a statement (MariaDB evaluates constant
+# subqueries while it optimizes, so a plain EXPLAIN advances a sequence), so no EXPLAIN takes
+# them. On PostgreSQL the database's own catalog (pg_proc) is asked too: kit/explain/routines.py.
+_EFFECT_FUNCTIONS = frozenset(
     {
         "NEXTVAL",
         "SETVAL",
-        "PG_ADVISORY_LOCK",
-        "PG_ADVISORY_LOCK_SHARED",
-        "PG_ADVISORY_XACT_LOCK",
-        "PG_TRY_ADVISORY_LOCK",
+        "LASTVAL",
+        "SETSEED",
+        "SET_CONFIG",
+        "TXID_CURRENT",
+        "PG_CURRENT_XACT_ID",
         "PG_TERMINATE_BACKEND",
         "PG_CANCEL_BACKEND",
         "PG_NOTIFY",
-        "LO_IMPORT",
-        "LO_EXPORT",
-        "DBLINK_EXEC",
+        "PG_RELOAD_CONF",
         "GET_LOCK",
         "RELEASE_LOCK",
+        "RELEASE_ALL_LOCKS",
+        "LAST_INSERT_ID",
         "LOAD_FILE",
         "LOAD_EXTENSION",
     }
 )
+# Families of them: PostgreSQL's advisory locks (pg_advisory_lock, pg_try_advisory_xact_lock...),
+# large objects (lo_import, lo_unlink...), dblink's remote statements.
+_EFFECT_PREFIXES = ("PG_ADVISORY", "PG_TRY_ADVISORY", "LO_", "DBLINK")
+# Words that may look like calls but are syntax: they name no function to look up.
+_SYNTAX_CALLS = frozenset({"ALL", "ANY", "SOME", "EXISTS", "CAST", "ARRAY", "IN", "VALUES"})
+# More distinct names than this in one statement, and ANALYZE does not look them all up.
+MAX_NAMES = 500
 _EXPLAIN_WORDS = frozenset({"EXPLAIN", "ANALYZE", "ANALYSE", "DESCRIBE", "DESC"})
 
 # The same text as each database the kit explains on may read it. Where their rules differ (a
@@ -81,10 +92,71 @@ def may_analyze(sql: str) -> bool:
     return _refusal(sql, True) is None
 
 
+@dataclass(frozen=True, slots=True)
+class Names:
+    """What a statement names, as any database may read it: the functions it calls and every
+    name (tables and views among them), each lower-cased unless it was quoted."""
+
+    functions: frozenset[str]
+    names: frozenset[str]
+
+
+def statement_names(sql: str) -> Names:
+    """The functions `sql` calls and the names it uses (empty when the text is refused)."""
+    read = _read(sql)
+    if isinstance(read, str):
+        return Names(frozenset(), frozenset())
+    functions: set[str] = set()
+    names: set[str] = set()
+    for _, statement in read:
+        for i, token in enumerate(statement):
+            if token.kind not in _WORDS:
+                continue
+            name = token.value if token.quoted else token.value.lower()
+            if token.kind == "identifier":
+                names.add(name)
+            if _next_text(statement, i + 1) == "(" and token.value.upper() not in _SYNTAX_CALLS:
+                functions.add(name)
+    return Names(frozenset(functions), frozenset(names))
+
+
+def effect_refusal(sql: str) -> str | None:
+    """Why `sql` (a view's definition, say) calls something with effects, or None."""
+    read = _read(sql)
+    if isinstance(read, str):
+        return read
+    for reading, statement in read:
+        reason = _effect_refusal(statement)
+        if reason:
+            return _as_read(reason, reading)
+    return None
+
+
 @lru_cache(maxsize=1024)
 def _refusal(sql: str, analyze: bool) -> str | None:
     """Why `sql` may not be explained this way, or None when it may."""
-    statements: list[tuple[str, list[Token]]] = []
+    reason = effect_refusal(sql)
+    if reason:
+        return reason
+    kind = sql_shape(sql).kind
+    if kind not in EXPLAINABLE:
+        return f"{kind} statements have no plan; only SELECT, INSERT, UPDATE and DELETE do."
+    if not analyze:
+        return None
+    if kind != "SELECT":
+        return f"ANALYZE runs only SELECT statements; this one is {kind}."
+    read = _read(sql)
+    for reading, statement in () if isinstance(read, str) else read:
+        reason = _analyze_refusal(statement)
+        if reason:
+            return _as_read(reason, reading)
+    return None
+
+
+@lru_cache(maxsize=256)
+def _read(sql: str) -> str | tuple[tuple[str, tuple[Token, ...]], ...]:
+    """The one statement of `sql` as each reading sees it, or why it is not one statement."""
+    statements: list[tuple[str, tuple[Token, ...]]] = []
     for reading, dialect in _readings(sql):
         # A line break and a ";" after the text end any comment; only a string, name or comment
         # left open swallows them. The ";" only adds an empty statement.
@@ -96,19 +168,8 @@ def _refusal(sql: str, analyze: bool) -> str | None:
         reason = _statement_refusal(pieces)
         if reason:
             return _as_read(reason, reading)
-        statements.append((reading, pieces[0]))
-    kind = sql_shape(sql).kind
-    if kind not in EXPLAINABLE:
-        return f"{kind} statements have no plan; only SELECT, INSERT, UPDATE and DELETE do."
-    if not analyze:
-        return None
-    if kind != "SELECT":
-        return f"ANALYZE runs only SELECT statements; this one is {kind}."
-    for reading, statement in statements:
-        reason = _analyze_refusal(statement)
-        if reason:
-            return _as_read(reason, reading)
-    return None
+        statements.append((reading, tuple(pieces[0])))
+    return tuple(statements)
 
 
 def _readings(sql: str) -> list[tuple[str, Dialect]]:
@@ -154,21 +215,45 @@ def _statement_refusal(statements: list[list[Token]]) -> str | None:
     return None
 
 
-def _analyze_refusal(statement: list[Token]) -> str | None:
-    """Why this SELECT may write, lock or leave an effect behind, or None."""
+def _effect_refusal(statement: tuple[Token, ...]) -> str | None:
+    """Why this statement may leave an effect a rollback does not undo, or None."""
+    for i, token in enumerate(statement):
+        if token.kind in _WORDS:
+            word = token.value.upper()
+            effect = word in _EFFECT_FUNCTIONS or word.startswith(_EFFECT_PREFIXES)
+            if effect and _next_text(statement, i + 1) == "(":
+                return (
+                    f"refused: {word.lower()}() has effects a rollback cannot undo, and a "
+                    "database may run it even to plan the statement."
+                )
+            if word == "NEXT" and _next_text(statement, i + 1).upper() == "VALUE":
+                return "refused: NEXT VALUE FOR advances a sequence, which a rollback cannot undo."
+        elif token.text == ":" and _next_text(statement, i + 1, blanks=False) == "=":
+            return "refused: := assigns a variable of the session, which a rollback keeps."
+    return None
+
+
+def _analyze_refusal(statement: tuple[Token, ...]) -> str | None:
+    """Why this SELECT may write or lock, or None."""
     after_dot = False
     for i, token in enumerate(statement):
         if token.kind in _WORDS:
             word = token.value.upper()
             bare = token.kind == "keyword" or not (token.quoted or after_dot)
-            called = word in _ALSO_FUNCTIONS and statement[i + 1 : i + 2] == [_OPEN]
+            called = word in _ALSO_FUNCTIONS and statement[i + 1 : i + 2] == (_OPEN,)
             if bare and word in _WRITE_WORDS and not called:
                 return f"ANALYZE refused: the SELECT contains {word}, so it may write or lock."
-            if word in _UNDOABLE_FUNCTIONS:
-                return f"ANALYZE refused: {word.lower()}() has effects a rollback cannot undo."
         if token.kind not in BLANK_KINDS:
             after_dot = token.text == "."
     return None
+
+
+def _next_text(statement: tuple[Token, ...], start: int, *, blanks: bool = True) -> str:
+    """The text of the first token from `start` on (blanks and comments skipped if asked)."""
+    for token in statement[start:]:
+        if not (blanks and token.kind in BLANK_KINDS):
+            return token.text
+    return ""
 
 
 def _as_read(reason: str, reading: str) -> str:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass, field
 from types import ModuleType
 from typing import Any
@@ -37,16 +37,24 @@ class ExplainOptions:
 
 
 @contextmanager
-def rolled_back(connection: Any, timeout_ms: int) -> Iterator[Any]:
+def rolled_back(connection: Any, timeout_ms: int, *, read_only: bool = False) -> Iterator[Any]:
     """A cursor in a transaction (a savepoint inside the user's) that is always rolled back.
 
-    Nothing run here is captured by any profile, and each statement has a timeout.
+    Nothing run here is captured by any profile, and each statement has a timeout. With
+    read_only, the database itself refuses writes where it can: PostgreSQL's SET TRANSACTION
+    READ ONLY (savepoints too), MariaDB/MySQL's START TRANSACTION READ ONLY (only when no
+    transaction of the user's is open), SQLite's PRAGMA query_only. Settings the kit changes
+    end with the transaction or are put back.
     """
     vendor = VENDORS[connection.vendor]
+    outermost = connection.get_autocommit() and not connection.in_atomic_block
     with suppress_capture(), transaction.atomic(using=connection.alias):
         try:
             with (
                 connection.cursor() as cursor,
+                vendor.read_only(connection, cursor, outermost=outermost)
+                if read_only
+                else nullcontext(),
                 vendor.statement_timeout(connection, cursor, timeout_ms),
             ):
                 yield cursor

@@ -135,3 +135,25 @@ def table_rows(connection: Any, cursor: Any, tables: Iterable[str]) -> dict[str,
         cursor.execute(f"SELECT COUNT(*) FROM {connection.ops.quote_name(table)}")
         counts[table] = float(cursor.fetchone()[0])
     return counts
+
+
+@contextmanager
+def read_only(connection: Any, cursor: Any, *, outermost: bool) -> Iterator[None]:
+    """PRAGMA query_only: no statement may change the database file; put back after."""
+    cursor.execute("PRAGMA query_only")
+    (saved,) = cursor.fetchone()
+    cursor.execute("PRAGMA query_only = 1")
+    try:
+        yield
+    finally:
+        cursor.execute(f"PRAGMA query_only = {int(bool(saved))}")
+
+
+def function_refusal(cursor: Any, functions: Iterable[str], *, analyze: bool) -> str | None:
+    """Nothing to ask: SQLite has no stored functions, and query_only keeps the file as it is."""
+    return None
+
+
+def view_definitions(cursor: Any, names: Iterable[str]) -> dict[str, str]:
+    """SQLite's views need no look: query_only covers whatever they read."""
+    return {}

@@ -7,10 +7,13 @@ import hashlib
 from typing import Any
 
 from django.apps import apps
+from django.core.exceptions import FieldDoesNotExist
 from django.db import DatabaseError, connections, models
 
 from kit.explain.findings import find_plan_issues
 from kit.explain.plan import IndexSuggestion, Plan, WhatIf, finalize
+from kit.explain.routines import check_routines
+from kit.explain.safety import RefusedStatement, check_explain
 from kit.explain.schema import table_infos
 from kit.explain.session import (
     VENDORS,
@@ -42,6 +45,16 @@ def with_whatifs(plan: Plan, options: ExplainOptions) -> Plan:
     )
 
 
+def _vendor_problem(connection: Any, vendor: str) -> str | None:
+    """Why the plan's SQL cannot be explained on this connection, or None."""
+    if connection.vendor != vendor:
+        return (
+            f"the plan is of {vendor} SQL, but alias {connection.alias!r} is "
+            f"{connection.vendor}: nothing was run."
+        )
+    return connection_problem(connection)
+
+
 def index_name(index: IndexSuggestion) -> str:
     """A short, stable name for the trial index (Django allows 30 characters)."""
     digest = hashlib.sha1(f"{index.table}:{','.join(index.fields)}".encode()).hexdigest()
@@ -57,16 +70,27 @@ def create_index_sql(connection: Any, index: IndexSuggestion) -> str:
 
 
 def try_index(plan: Plan, index: IndexSuggestion, options: ExplainOptions) -> WhatIf:
-    """Create the index, explain the plan's SQL again, roll back; never on MariaDB/MySQL."""
+    """Create the index, explain the plan's SQL again, roll back; never on MariaDB/MySQL.
+
+    The plan may come from a file (kit.load): its SQL passes the same checks as a live cell's,
+    and the index is built by Django from the model, never from the file's text.
+    """
     if plan.vendor not in TRANSACTIONAL_DDL:
         return WhatIf(index, error=REFUSED)
+    if plan.alias not in connections:
+        return WhatIf(index, error=f"there is no database alias {plan.alias!r} here.")
     connection = connections[plan.alias]
-    problem = connection_problem(connection)
+    problem = _vendor_problem(connection, plan.vendor)
     if problem:
         return WhatIf(index, error=problem)
     try:
+        check_explain(plan.sql, analyze=False)
         create_sql = create_index_sql(connection, index)
         after = _explain_with(connection, create_sql, plan, index, options)
+    except RefusedStatement as exc:
+        return WhatIf(index, error=str(exc))
+    except (LookupError, FieldDoesNotExist) as exc:
+        return WhatIf(index, error=f"no such model or field here: {exc}")
     except DatabaseError as exc:
         return WhatIf(index, error=database_message(exc, options.timeout_ms))
     name = index_name(index)
@@ -86,6 +110,7 @@ def _explain_with(
     """The plan's SQL explained again with the index created, inside a rolled-back transaction."""
     vendor = VENDORS[connection.vendor]
     with rolled_back(connection, options.timeout_ms) as cursor:
+        check_routines(vendor, cursor, plan.sql, analyze=False)
         cursor.execute(create_sql)
         raw = vendor.run(
             connection, cursor, plan.sql, plan.params, analyze=False, timeout_ms=options.timeout_ms

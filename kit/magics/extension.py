@@ -1,4 +1,5 @@
-"""What `%load_ext kit` installs and `%unload_ext kit` removes: the magics, %config, one hook.
+"""What `%load_ext kit` installs and `%unload_ext kit` removes: the magics, %config, one hook,
+the input transformer for cells with top-level await.
 
 In a Jupyter kernel it also starts warming the render path in the background (kit.magics.warmup).
 """
@@ -12,6 +13,7 @@ from IPython.core.interactiveshell import InteractiveShell
 
 from kit.bootstrap import setup
 from kit.errors import KitUsageError
+from kit.magics.async_cells import AsyncCells
 from kit.magics.orm_explain import OrmExplain
 from kit.magics.orm_profile import OrmProfile
 from kit.magics.progress import in_kernel
@@ -49,6 +51,8 @@ def register(shell: InteractiveShell) -> None:
     hook = AutoSetup()
     _hooks[id(shell)] = hook
     shell.events.register("pre_run_cell", hook)
+    # Cells with top-level await run as IPython runs them (kit.magics.async_cells).
+    shell.input_transformers_post.append(AsyncCells(shell))
     if in_kernel(shell):
         # The first cell's outputs waited seconds for imports and the PNG browser: done now,
         # in the background (kit.render.warm).
@@ -68,5 +72,8 @@ def unregister(shell: InteractiveShell) -> None:
     if hook is not None and hook in shell.events.callbacks["pre_run_cell"]:
         shell.events.unregister("pre_run_cell", hook)
     shell.configurables[:] = [c for c in shell.configurables if not isinstance(c, OrmProfile)]
+    shell.input_transformers_post[:] = [
+        t for t in shell.input_transformers_post if not isinstance(t, AsyncCells)
+    ]
     for cls in MAGIC_CLASSES:
         manager.registry.pop(cls.__name__, None)

@@ -24,6 +24,7 @@ from kit.capture.rollback import rolled_back
 from kit.errors import KitUsageError, RollbackRefused
 from kit.explain import MODES
 from kit.magics.arguments import parse_arguments
+from kit.magics.async_cells import run_async_cell
 from kit.magics.orm_explain import explain_options
 from kit.magics.profile_outputs import budget_from_args, check_args, output_options, show_outputs
 from kit.magics.progress import LiveProgress, in_kernel
@@ -175,6 +176,30 @@ class OrmProfile(Magics):
         --max-duplicates, --no-n-plus-one) raises kit.BudgetExceeded after the profile.
         """
         __tracebackhide__ = True
+        args, baseline = self._checked_args(line)
+        result = self._run_profiled(args, line, cell, baseline)
+        enforce_budget(result, budget_from_args(args))
+
+    async def orm_profile_async(self, line: str, cell: str) -> None:
+        """%%orm_profile for a cell with top-level await, async for or async with: IPython runs
+        the cell as a coroutine on its loop (kit.magics.async_cells rewrites it to await this)."""
+        __tracebackhide__ = True
+        args, baseline = self._checked_args(line)
+        if args.repeat:
+            raise UsageError(
+                "--repeat rolls back a transaction on this thread's connection, and the async "
+                "ORM runs its queries on sync_to_async's thread: run the cell without --repeat."
+            )
+        if args.verify or self.verify:
+            raise UsageError(
+                "--verify replays the cell in a transaction on this thread's connection, and the "
+                "async ORM runs its queries on sync_to_async's thread: run it without --verify."
+            )
+        result = await run_async_cell(self, args, line, cell, baseline)
+        enforce_budget(result, budget_from_args(args))
+
+    def _checked_args(self, line: str) -> tuple[Any, Profile | None]:
+        """The cell's options, checked (UsageError), and the baseline to compare with."""
         args = parse_arguments(self.orm_profile, line)
         if args.name is not None and not (
             args.name.isidentifier() and not keyword.iskeyword(args.name)
@@ -194,54 +219,82 @@ class OrmProfile(Magics):
             setup(args.settings)
         except KitUsageError as exc:
             raise UsageError(str(exc)) from None
-        result = self._run_profiled(args, line, cell, baseline)
-        enforce_budget(result, budget_from_args(args))
+        return args, baseline
 
     def _run_profiled(
         self, args: Any, line: str, cell: str, baseline: Profile | None = None
     ) -> Profile:
         __tracebackhide__ = True
-        shell = self._ip
-        # A leading newline makes the body's line numbers those of the notebook cell, whose
-        # line 1 is "%%orm_profile": tracebacks and the table then name the lines people see.
-        source = "\n" * (1 + _leading_blank_lines(cell)) + shell.transform_cell(cell)
-        filename = shell.compile.cache(source, shell.execution_count, raw_code=source)
-        body, last = _split_last_expression(shell, source, filename)
-        whole = ast.Module([*body.body, *([ast.Expr(last.body)] if last else [])], [])
-        options = self._profile_options(args, line, cell, filename)
-        verify = args.verify or self.verify
-        outputs: list[OutputRecorder] = []
+        code, options, live = self.prepare_cell(args, line, cell)
         runs = args.repeat or 1
         started: list[Profile] = []  # each run's profile, as soon as it starts
-        live = LiveProgress(in_kernel(shell) and self.progress)
+        verify = args.verify or self.verify
+        outputs: list[OutputRecorder] = []  # the first run's, for --verify
         failed = True
         try:
             with live:
                 for run in range(runs):
                     with ExitStack() as recording:
                         if verify and run == 0:
-                            outputs.append(recording.enter_context(recording_output(shell)))
-                        self._run_once(args, run, options, (body, last, filename), live, started)
+                            outputs.append(recording.enter_context(recording_output(self._ip)))
+                        self._run_once(args, run, options, code, live, started)
                 if verify:
-                    started[0].verifications = verify_cell(
-                        shell, whole, filename, started[0], outputs[0].output(), options
-                    )
+                    self._verify(code, options, started[0], outputs[0])
             failed = False
         except RollbackRefused as exc:
             raise UsageError(f"--repeat {runs}: {exc} Run it without --repeat.") from None
         except KitUsageError as exc:
             raise UsageError(str(exc)) from None
         finally:
-            # Shown and kept even when the cell raised: the partial profile says how far it
-            # got (the run that failed); else the first run's, with every run's times.
-            if started:
-                result = started[-1] if failed else started[0]
-                if args.repeat and not failed:
-                    result.runs = run_times(started)
-                show_outputs(result, output_options(self, args), baseline, live.handle)
-                if args.name:
-                    shell.user_ns[args.name] = result
+            self.show_profile(args, started, failed, baseline, live)
         return started[0]
+
+    def _verify(
+        self,
+        code: tuple[ast.Module, ast.Expression | None, str],
+        options: dict[str, Any],
+        first: Profile,
+        output: OutputRecorder,
+    ) -> None:
+        """--verify: replay the cell with each fix (kit.magics.verify) into first.verifications."""
+        body, last, filename = code
+        whole = ast.Module([*body.body, *([ast.Expr(last.body)] if last else [])], [])
+        first.verifications = verify_cell(
+            self._ip, whole, filename, first, output.output(), options
+        )
+
+    def prepare_cell(
+        self, args: Any, line: str, cell: str
+    ) -> tuple[tuple[ast.Module, ast.Expression | None, str], dict[str, Any], LiveProgress]:
+        """The cell's code (body, last expression, filename), kit.profile()'s options, the
+        live progress line."""
+        shell = self._ip
+        # A leading newline makes the body's line numbers those of the notebook cell, whose
+        # line 1 is "%%orm_profile": tracebacks and the table then name the lines people see.
+        source = "\n" * (1 + _leading_blank_lines(cell)) + shell.transform_cell(cell)
+        filename = shell.compile.cache(source, shell.execution_count, raw_code=source)
+        body, last = _split_last_expression(shell, source, filename)
+        options = self._profile_options(args, line, cell, filename)
+        return (body, last, filename), options, LiveProgress(in_kernel(shell) and self.progress)
+
+    def show_profile(
+        self,
+        args: Any,
+        started: list[Profile],
+        failed: bool,
+        baseline: Profile | None,
+        live: LiveProgress,
+    ) -> None:
+        """Show and keep the profile, even when the cell raised: the partial profile says how
+        far it got (the run that failed); else the first run's, with every run's times."""
+        if not started:
+            return
+        result = started[-1] if failed else started[0]
+        if args.repeat and not failed:
+            result.runs = run_times(started)
+        show_outputs(result, output_options(self, args), baseline, live.handle)
+        if args.name:
+            self._ip.user_ns[args.name] = result
 
     def _profile_options(self, args: Any, line: str, cell: str, filename: str) -> dict[str, Any]:
         """kit.profile()'s arguments for this cell."""

@@ -1,7 +1,7 @@
 """%%orm_profile --verify: replay the cell with each fix in its syntax tree, rolled back.
 
 After the first run, each N+1 fix whose root queryset is written in the cell is put in a copy of
-the cell's tree (kit.analysis.rewrite) and the cell runs once more: inside a transaction on
+the cell's tree (kit.analysis.cell_rewrite) and the cell runs once more: inside a transaction on
 every profiled alias that is always rolled back (kit.capture.rollback, which refuses a statement
 that would commit), with its output captured, in a copy of the notebook's namespace (the
 variables keep the first run's values). What it printed and displayed is compared with the
@@ -22,8 +22,8 @@ from typing import IO, Any
 from IPython.core.interactiveshell import InteractiveShell
 from IPython.utils.capture import capture_output
 
+from kit.analysis.cell_rewrite import RewriteError, RootRewrite, rewrite_cell, unsafe_code
 from kit.analysis.replay_plan import FixToTry, plan_replays, tables_written
-from kit.analysis.rewrite import RewriteError, RootRewrite, rewrite_cell, unsafe_code
 from kit.analysis.verification import (
     CellOutput,
     Verification,

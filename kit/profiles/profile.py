@@ -222,6 +222,16 @@ class Profile:
             return self.cell_line_text(record.source_lineno)
         return linecache.getline(record.source_file, record.source_lineno).strip() or None
 
+    def source_spot(self, record: QueryRecord) -> tuple[str, int] | None:
+        """The whole source behind a query and its line there: the cell's code (magics are
+        blanked by the analysis), else the file's; None when it cannot be read."""
+        if record.source_file is None or record.source_lineno is None:
+            return None
+        if record.source_file == self.cell_filename:
+            return (self.cell, record.source_lineno) if self.cell is not None else None
+        text = self.file_text(record.source_file)
+        return (text, record.source_lineno) if text else None
+
     def file_text(self, path: str) -> str | None:
         """A whole source file's text (linecache), or None when it cannot be read."""
         lines = linecache.getlines(path)
@@ -239,6 +249,7 @@ class Profile:
             cell_filename=self.cell_filename,
             source_text=self.source_text,
             file_text=self.file_text,
+            source_spot=self.source_spot,
             cells=self.cell_numbers,
             cache_calls=self.cache_calls,
         )

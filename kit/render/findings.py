@@ -20,6 +20,7 @@ KIND_LABELS = {
     "count": "count()",
     "repr": "display",
     "aggregates": "aggregates",
+    "sync_in_async": "sync ORM in async code",
     "cache_miss": "cache miss",
     "cache_miss_query": "cache miss, then queries",
     "cache_unread": "cache set, not read",

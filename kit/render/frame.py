@@ -40,6 +40,7 @@ COLUMNS = (
     "serializer",
     "admin",
     "view",
+    "execution",
 )
 
 
@@ -91,6 +92,7 @@ def _row(record: QueryRecord, n_plus_one: int | None, duplicate: int | None) -> 
         record.serializer,
         record.admin,
         record.view.name if record.view else None,
+        record.execution,
     )
 
 

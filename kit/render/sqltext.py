@@ -110,9 +110,24 @@ def _starts_line(token: Token, previous: Token, found: tuple[Token, ...], i: int
 
 
 def format_params(params: object, width: int = 200) -> str:
-    """The params as Python shows them, cut at width characters."""
-    text = repr(params)
+    """The params as Python shows them, cut at width characters; a driver's subclass of a
+    built-in (psycopg's `Int4(1)`) shows as its value (`1`)."""
+    text = repr(_plain(params))
     return text if len(text) <= width else text[: width - 1] + "…"
+
+
+def _plain(value: object) -> object:
+    """`value` with every subclass of int, float or str (not bool) as its built-in type."""
+    if isinstance(value, tuple):
+        return tuple(_plain(v) for v in value)
+    if isinstance(value, list):
+        return [_plain(v) for v in value]
+    if isinstance(value, dict):
+        return {k: _plain(v) for k, v in value.items()}
+    for base in (int, float, str):
+        if isinstance(value, base) and type(value) not in (base, bool):
+            return base(value)
+    return value
 
 
 def hover_sql(sql: str, width: int = HOVER_WIDTH, lines: int = HOVER_LINES) -> str:

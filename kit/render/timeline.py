@@ -31,6 +31,10 @@ N_PLUS_ONE_COLOR = "#d62728"
 OTHER_COLOR = "#9e9e9e"
 WIDTH_PX = 960
 ROW_PX = 26
+# When queries come from several threads (a pool, the async ORM's executor), each thread's
+# queries get their own marker, in first-seen order (plotly's numbered symbols: square, diamond,
+# circle, triangle, cross, star; the sixth and later threads share the star).
+THREAD_SYMBOLS = ((1, "■"), (2, "◆"), (0, "●"), (5, "▲"), (3, "✚"), (17, "★"))
 # The N+1 note of a row, in the right margin: its font, its gap from the plot, its length.
 NOTE_FONT_PX = 11
 NOTE_GAP_PX = 8
@@ -84,11 +88,14 @@ def render_timeline(
     lanes = query_lanes(profile, shapes, groups)
     aggregated = len(profile.queries) > detail_limit
     end_ms = axis_end_ms(profile)
+    threads = thread_numbers(profile)
     fig = house_style(go.Figure())
     for row, lane in enumerate(lanes):
-        fig.add_trace(_binned_trace(lane, row, end_ms) if aggregated else _query_trace(lane, row))
+        fig.add_trace(
+            _binned_trace(lane, row, end_ms) if aggregated else _query_trace(lane, row, threads)
+        )
     draw_marks(fig, lanes)
-    _layout(fig, profile, lanes, end_ms, aggregated, detail_limit)
+    _layout(fig, profile, lanes, end_ms, aggregated, detail_limit, threads)
     _with_cache(fig, profile, lanes, end_ms, detail_limit)
     return fig
 
@@ -202,7 +209,26 @@ def _sql_hover(lane: Lane) -> str:
     return hover_sql(shape_summary(lane.shapes[0]))
 
 
-def _query_trace(lane: Lane, index: int) -> go.Scatter:
+def thread_numbers(profile: Profile) -> dict[str, int]:
+    """Each thread that ran a query, numbered in first-seen order; empty for one thread."""
+    threads = list(dict.fromkeys(q.thread for q in profile.queries))
+    return {thread: number for number, thread in enumerate(threads)} if len(threads) > 1 else {}
+
+
+def thread_legend(profile: Profile, threads: dict[str, int]) -> str:
+    """The subtitle's key to the thread markers: "threads: ■ MainThread, ◆ pool_0 (async)"."""
+    asynchronous = {q.thread for q in profile.queries if q.in_async}
+    return "threads: " + ", ".join(
+        f"{_thread_symbol(n)[1]} {name}" + (" (async)" if name in asynchronous else "")
+        for name, n in threads.items()
+    )
+
+
+def _thread_symbol(number: int) -> tuple[int, str]:
+    return THREAD_SYMBOLS[min(number, len(THREAD_SYMBOLS) - 1)]
+
+
+def _query_trace(lane: Lane, index: int, threads: dict[str, int] | None = None) -> go.Scatter:
     """Each query a bar: a marker mid-bar and a symmetric error bar as long as the query.
 
     Per query only numbers, as typed arrays: its number, start and duration (and its cell
@@ -221,12 +247,18 @@ def _query_trace(lane: Lane, index: int) -> go.Scatter:
     else:
         columns.append(np.fromiter((q.line or 0 for q in records), dtype=np.float32, count=count))
         where = "line %{customdata[3]}"
+    symbol: object = "square"
+    if threads:
+        numbers = [threads[q.thread] for q in records]
+        symbol = np.array([_thread_symbol(n)[0] for n in numbers], dtype=np.int8)
+        columns.append(np.array(numbers, dtype=np.float32) + 1)
+        where += f", thread #%{{customdata[{len(columns) - 1}]}}"
     # The marker also keeps sub-pixel queries visible.
     return go.Scatter(
         x=start + duration / 2,
         y=np.full(count, index, dtype=np.int8 if index < 128 else np.int16),
         mode="markers",
-        marker={"color": lane.color, "size": 5, "symbol": "square"},
+        marker={"color": lane.color, "size": 7 if threads else 5, "symbol": symbol},
         error_x={
             "type": "data",
             "array": duration / 2,
@@ -288,8 +320,11 @@ def _layout(
     end_ms: float,
     aggregated: bool,
     detail_limit: int,
+    threads: dict[str, int] | None = None,
 ) -> None:
     notes = []
+    if threads and not aggregated:
+        notes.append(thread_legend(profile, threads))
     if aggregated:
         notes.append(
             f"{len(profile.queries):,} queries, more than {detail_limit:,}: each row is drawn "

@@ -1,4 +1,4 @@
-"""kit.analysis.rewrite, replay_plan and verification: pure, no database."""
+"""kit.analysis.cell_rewrite, replay_plan and verification: pure, no database."""
 
 from __future__ import annotations
 
@@ -6,16 +6,16 @@ import ast
 
 import pytest
 
-from kit.analysis.findings import Finding
-from kit.analysis.fixes import QuerysetFix
-from kit.analysis.replay_plan import finding_of, plan_replays, reads_of
-from kit.analysis.rewrite import (
+from kit.analysis.cell_rewrite import (
     RewriteError,
     RootRewrite,
     rewrite_cell,
     same_line_diff,
     unsafe_code,
 )
+from kit.analysis.findings import Finding
+from kit.analysis.fixes import QuerysetFix
+from kit.analysis.replay_plan import finding_of, plan_replays, reads_of
 from kit.analysis.verification import (
     CellOutput,
     Verification,
@@ -202,6 +202,11 @@ def test_the_loops_reads_change_with_the_fix_and_its_imports_come_first():
             ("post.comments.filter(a=1)[:5]", "post.prefetched_comments"),
         ),
         ("use post.prefetched_x instead of post.x...: a filtered one", None),
+        (
+            "comments is prefetched already, but post.comments.filter(a=1) queries again: use "
+            "len(post.prefetched_comments) instead of post.comments.filter(a=1): a filtered",
+            ("post.comments.filter(a=1)", "len(post.prefetched_comments)"),
+        ),
         ("from django.db.models import Count", None),
     ],
 )
