@@ -4,7 +4,7 @@ queryset), both calls rolled back; a fix that changes the rows is caught."""
 from __future__ import annotations
 
 import pytest
-from django.db.models import Count, Prefetch, Q
+from django.db import models
 from django.test import RequestFactory
 
 import kit
@@ -16,7 +16,8 @@ from tests.warehouse.views import StockListView
 
 pytestmark = pytest.mark.django_db(databases=["default", "other"])
 
-DJANGO_MODELS = {"Count": Count, "Prefetch": Prefetch, "Q": Q}
+# What the kit's fixes may call (Count, Prefetch, Q, Sum, Exists, OuterRef...).
+DJANGO_MODELS = vars(models)
 
 
 def stock_page(queryset):
