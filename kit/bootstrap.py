@@ -6,6 +6,7 @@ import ast
 import importlib
 import os
 import sys
+import traceback
 from asyncio.events import _get_running_loop
 from pathlib import Path
 
@@ -72,6 +73,25 @@ def _import_settings(module: str) -> None:
         raise DjangoSetupError(
             f"Settings module {module!r} could not be imported ({exc}): {_HOW_TO}."
         ) from exc
+    # The settings' own code raised (a missing environment variable, a typo): it is the user's
+    # code, so say where, in one line; importlib has already dropped the half-made module.
+    except Exception as exc:
+        raise DjangoSetupError(
+            f"Settings module {module!r} raised {type(exc).__name__}: {exc} "
+            f"({_raised_at(exc, module)}); fix it, then run the cell again."
+        ) from None
+
+
+def _raised_at(exc: BaseException, module: str) -> str:
+    """Where the settings module raised, "at path/settings.py, line 12": its own innermost
+    frame (a KeyError's innermost frame is os.environ's, not the user's line)."""
+    frames = traceback.extract_tb(exc.__traceback__)
+    path = module.replace(".", "/")
+    own = [f for f in frames if f.filename.endswith((f"{path}.py", f"{path}/__init__.py"))]
+    if not (own or frames):
+        return "no traceback"
+    last = (own or frames)[-1]
+    return f"at {last.filename}, line {last.lineno}"
 
 
 def in_kernel_event_loop() -> bool:

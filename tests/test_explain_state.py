@@ -39,7 +39,13 @@ POSTGRESQL_CELL = [
     "SELECT \"nextval\"('kit_state_seq')",
 ]
 # A volatile function runs only under ANALYZE: plain EXPLAIN shows its plan.
-PLANNED_WITHOUT_ANALYZE = {"SELECT kit_state_next()", "SELECT kit_state_insert()"}
+PLANNED_WITHOUT_ANALYZE = {
+    "SELECT kit_state_next()",
+    "SELECT kit_state_insert()",
+    "SELECT kit_state_count()",
+}
+# Statements without a trap: explained in every mode.
+HARMLESS = {"INSERT INTO kit_state_rows (v) VALUES (1)", "SELECT * FROM kit_state_rows"}
 POSTGRESQL_DROP = [
     "DROP FUNCTION IF EXISTS kit_state_next(), kit_state_insert(), kit_state_lock(int)",
     "DROP TABLE IF EXISTS kit_state_rows",
@@ -73,7 +79,13 @@ MYSQL_DROP = [
     "SET @kit_state = NULL",
 ]
 SQLITE_TRAPS = ["CREATE TABLE kit_state_rows (id INTEGER PRIMARY KEY AUTOINCREMENT, v int)"]
-SQLITE_CELL = ["INSERT INTO kit_state_rows (v) VALUES (1)", "SELECT * FROM kit_state_rows"]
+SQLITE_CELL = [
+    "INSERT INTO kit_state_rows (v) VALUES (1)",
+    "SELECT * FROM kit_state_rows",
+    # A Python function on the connection: query_only keeps the file, not what Python does.
+    "SELECT kit_state_count()",
+]
+SQLITE_CALLS: list[int] = []
 SQLITE_DROP = ["DROP TABLE IF EXISTS kit_state_rows"]
 TRAPS = {
     "postgresql": (POSTGRESQL_TRAPS, POSTGRESQL_CELL, POSTGRESQL_DROP),
@@ -93,6 +105,12 @@ def traps(django_db_setup, django_db_blocker) -> Iterator[list[str]]:
     """The vendor's functions, sequences and tables, made in autocommit, dropped after."""
     create, cell, drop = TRAPS[connection.vendor]
     with django_db_blocker.unblock():
+        if connection.vendor == "sqlite":
+            connection.ensure_connection()
+            SQLITE_CALLS.clear()
+            connection.connection.create_function(
+                "kit_state_count", 0, lambda: SQLITE_CALLS.append(1) or len(SQLITE_CALLS)
+            )
         execute(drop)
         execute(create)
         try:
@@ -132,7 +150,7 @@ def held_locks() -> int:
     elif connection.vendor == "mysql":
         release = "SELECT RELEASE_LOCK('kit_state')"
     else:
-        return 1
+        return len(SQLITE_CALLS)  # how many times the function ran
     count = 0
     with connection.cursor() as cursor:
         while count < 5:
@@ -169,13 +187,11 @@ def test_explain_leaves_the_database_as_the_cell_left_it(
     assert left_by_the_cell != before_cell  # the cell did change the database
     for part, value in left_by_the_cell.items():
         assert after_the_kit[part] == value, part  # and the kit changed nothing after it
-    assert locks == 1  # taken once, by the cell
+    assert locks == 1  # taken (or called) once, by the cell
     refused = {e.sql: e.message for e in profile.explain_errors}
     planned = {p.sql for p in profile.plans}
     for sql in traps:
-        if connection.vendor == "sqlite":
-            continue
-        if mode != "analyze" and sql in PLANNED_WITHOUT_ANALYZE:
+        if sql in HARMLESS or (mode != "analyze" and sql in PLANNED_WITHOUT_ANALYZE):
             assert sql in planned, refused.get(sql)
         else:
             assert "refused" in refused.get(sql, ""), (sql, refused.get(sql), sql in planned)
@@ -204,3 +220,39 @@ def settings_after_a_plan() -> Any:
     before = database_state()["settings"]
     explain_sql(f"SELECT 1 FROM {_quote()}blog_tag{_quote()}", analyze=True)
     return before
+
+
+@pytest.mark.parametrize("in_transaction", [False, True], ids=["autocommit", "transaction"])
+def test_the_database_itself_refuses_what_the_checks_would_miss(
+    traps, in_transaction, monkeypatch, django_db_blocker
+):
+    from contextlib import nullcontext
+
+    from kit.explain import Plan, explain_sql, runner
+    from tests.spies import spy_statements
+
+    monkeypatch.setattr(runner, "check_routines", lambda *args, **kwargs: None)
+    writes = {
+        "postgresql": "SELECT kit_state_insert()",
+        "mysql": "SELECT kit_state_innodb_insert()",
+        "sqlite": "SELECT * FROM kit_state_rows",
+    }
+    with django_db_blocker.unblock():
+        before = database_state()
+        with transaction.atomic() if in_transaction else nullcontext(), spy_statements() as spy:
+            result = explain_sql(writes[connection.vendor], analyze=True)
+            if in_transaction:
+                transaction.set_rollback(True)
+        after = database_state()
+    read_only = [s for s in spy.sql if "READ ONLY" in s.upper() or "query_only" in s]
+    if connection.vendor == "mysql" and in_transaction:
+        # Inside the user's transaction nothing makes it read-only: the checks are the guarantee.
+        assert read_only == []
+        return
+    assert after == before
+    if connection.vendor == "sqlite":
+        assert isinstance(result, Plan)
+        assert read_only == ["PRAGMA query_only", "PRAGMA query_only = 1", "PRAGMA query_only = 0"]
+    else:
+        assert not isinstance(result, Plan)
+        assert "read-only transaction" in result.message.replace("READ ONLY", "read-only")

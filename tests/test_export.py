@@ -154,8 +154,9 @@ def test_report_can_redact_params(tmp_path):
     html = kit.report(profile, tmp_path / "r.html", redact_params=True, static_images=False)
     text = html.read_text()
     assert "secret@" not in text
-    assert "params: (redacted)" in text and "Query parameters are redacted." in text
-    assert "<strong>IntegrityError</strong>" in text
+    assert "params: (redacted #1)" in text and "Query parameters are redacted." in text
+    # The error keeps its type and wording, not the value it quoted.
+    assert "<strong>IntegrityError: Key (email)=((redacted)) exists</strong>" in text
     assert "secret@example.com" in profile.to_html(tmp_path / "open.html").read_text()
 
 

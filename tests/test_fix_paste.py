@@ -263,6 +263,14 @@ def test_a_queryset_whose_code_cannot_be_read_gets_the_calls_and_where_it_was_bu
     assert after.query_count == 1
 
 
+def test_a_generic_foreign_key_is_one_finding_on_its_root_with_the_generic_prefetch_note():
+    build(products=6)
+    p, _ = run(WAREHOUSE + "result = [r.target for r in Remark.objects.all()]\n")
+    (finding,) = [f for f in p.findings if f.kind == "n_plus_one"]
+    assert finding.suggestion == "Remark.objects.prefetch_related('target')"
+    assert any("GenericPrefetch" in note for note in finding.notes)
+
+
 def test_first_on_a_prefetched_manager_says_it_queries_again_instead_of_the_same_prefetch():
     build(products=6)
     p, _ = run(

@@ -24,7 +24,7 @@ class FakeHandle:
     def __init__(self, first: object) -> None:
         self.shown = [first]
 
-    def update(self, obj: object) -> None:
+    def update(self, obj: object, **kwargs: object) -> None:
         self.shown.append(obj)
 
 
@@ -80,7 +80,9 @@ def test_the_profile_takes_the_place_of_the_line(ip_shell):
     handle = FakeHandle(ProgressLine("3 queries · 0.0 s in the database · 1.2 s"))
     with capture_output() as captured:
         show_outputs(fixed_profile(), OutputOptions(static_images=False), None, handle)  # type: ignore[arg-type]
-    assert isinstance(handle.shown[-1], SummaryOutput)  # the summary replaced the line
+    # The summary replaced the line (formatted by the kit: issue 17).
+    summary = SummaryOutput(fixed_profile())
+    assert handle.shown[-1] == {"text/html": summary._repr_html_(), "text/plain": repr(summary)}
     assert len(captured.outputs) == 3  # timeline, charts, table after it
     assert "Timeline" in captured.outputs[0].data["text/plain"]
 

@@ -77,6 +77,14 @@ def fix_finding(
             "a RawQuerySet has no select_related(): prefetch_related() adds one query per "
             "relation (or JOIN the related table in the SQL)"
         )
+    for _, relation in fix.relations:
+        if relation.kind == "generic_fk":
+            notes.append(
+                f"prefetch_related({relation.field!r}) sends one query per content type; to "
+                "narrow or join each, use GenericPrefetch (django.contrib.contenttypes."
+                f"prefetch, Django 5.0+) with a queryset per model {relation.field} points to"
+            )
+            break
     notes += _models_used(fix)
     if fix.imports:  # last, as the code's import line
         notes.append(f"from django.db.models import {', '.join(fix.imports)}")

@@ -188,7 +188,7 @@ def _root_expression(root: QueryRecord, text: str | None, spot: SourceSpot | Non
     """The root queryset as the user wrote it, read from the whole statement; "" when it
     cannot be read (the finding then names where it was built and gives the calls to add)."""
     if spot is not None:
-        found = queryset_expression(*spot, shown=root.trigger == "repr")
+        found = queryset_expression(*spot, shown=root.evaluation == "repr")
         if found:
             return found
     expression = iterated_expression(text)

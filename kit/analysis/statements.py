@@ -170,7 +170,10 @@ def queryset_expression(source: str, lineno: int, shown: bool = False) -> str | 
 
 
 # Calls that evaluate a related queryset: the chain a Prefetch repeats stops before them.
-_EVALUATING = frozenset({"count", "exists", "first", "last", "get", "iterator", "aggregate"})
+_EVALUATING = frozenset(
+    {"count", "exists", "first", "last", "get", "iterator", "aggregate"}
+    | {"acount", "aexists", "afirst", "alast", "aget", "aiterator", "aaggregate"}
+)
 
 
 def _chain_of(source: str, top: ast.AST, field: str) -> tuple[str, str] | None:

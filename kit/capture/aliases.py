@@ -33,3 +33,11 @@ def choose_aliases(
                 f"{', '.join(map(repr, configured))}; use one of those."
             )
     return names
+
+
+def check_database_alias(alias: str) -> str:
+    """The alias, when settings.DATABASES defines it; else the one-line UnknownAliasError."""
+    from django.db import connections
+
+    choose_aliases(alias, tuple(connections), "DATABASES", "database")
+    return alias

@@ -208,18 +208,24 @@ _BUILTIN_SCHEMAS = ("pg_catalog", "information_schema")
 
 
 def function_refusal(cursor: Any, functions: Iterable[str], *, analyze: bool) -> str | None:
-    """Why the functions a statement calls may leave an effect, as pg_proc describes them."""
+    """Why the functions a statement calls may leave an effect, as pg_proc describes them.
+
+    Built-in functions and those of an installed extension (unaccent, pg_trgm...) are known by
+    their volatility; a function of the user's own is not trusted to say the truth about it.
+    """
     names = sorted(functions)
     if not names:
         return None
     cursor.execute(
-        "SELECT p.proname, n.nspname, p.provolatile FROM pg_proc p "
-        "JOIN pg_namespace n ON n.oid = p.pronamespace WHERE p.proname = ANY(%s) "
-        "ORDER BY p.proname, n.nspname",
-        [names],
+        "SELECT p.proname, n.nspname, p.provolatile, n.nspname = ANY(%s) OR EXISTS ("
+        "SELECT 1 FROM pg_depend d WHERE d.classid = 'pg_proc'::regclass "
+        "AND d.objid = p.oid AND d.deptype = 'e') "
+        "FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace "
+        "WHERE p.proname = ANY(%s) ORDER BY p.proname, n.nspname",
+        [list(_BUILTIN_SCHEMAS), names],
     )
-    for name, schema, volatility in cursor.fetchall():
-        if schema not in _BUILTIN_SCHEMAS and (analyze or volatility != "v"):
+    for name, schema, volatility, known in cursor.fetchall():
+        if not known and (analyze or volatility != "v"):
             # The planner runs immutable and stable functions to fold constants and estimate
             # rows, so even a plain EXPLAIN may run one; volatile ones run only under ANALYZE.
             when = "under ANALYZE" if analyze else "while PostgreSQL plans the statement"

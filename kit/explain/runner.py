@@ -18,7 +18,13 @@ from kit.errors import KitUsageError
 from kit.explain.findings import find_plan_issues
 from kit.explain.plan import ExplainError, Plan, RawExplain, finalize
 from kit.explain.routines import check_routines
-from kit.explain.safety import RefusedStatement, check_explain, may_analyze
+from kit.explain.safety import (
+    MAX_CHECKED,
+    RefusedStatement,
+    check_explain,
+    may_analyze,
+    shortened,
+)
 from kit.explain.schema import plan_tables, table_infos
 from kit.explain.session import (
     VENDORS,
@@ -62,7 +68,13 @@ def explain_sql(
         reason = database_message(exc, options.timeout_ms)
     except _PARSE_ERRORS as exc:
         reason = f"could not read the plan ({type(exc).__name__}: {exc})."
-    return ExplainError(connection.vendor, using, sql, reason, sql_shape(sql).fingerprint)
+    return ExplainError(connection.vendor, using, sql, reason, _fingerprint(sql))
+
+
+def _fingerprint(sql: str) -> str:
+    """The shape's fingerprint, when the text is short enough to read (else "")."""
+    text = shortened(sql)
+    return sql_shape(text).fingerprint if len(text) <= MAX_CHECKED else ""
 
 
 def _refusal(connection: Any, sql: str, analyze: bool) -> str | None:
@@ -81,14 +93,15 @@ def _explain(
 ) -> Plan:
     """Run the EXPLAIN, read the plan and what it finds (database errors propagate)."""
     vendor = VENDORS[connection.vendor]
-    read_only = sql_shape(sql).kind == "SELECT"
+    text = shortened(sql)  # what the kit reads: long lists of parameters cut short
+    read_only = sql_shape(text).kind == "SELECT"
     with rolled_back(connection, options.timeout_ms, read_only=read_only) as cursor:
         check_routines(vendor, cursor, sql, analyze=analyze)
         raw = vendor.run(
             connection, cursor, sql, params, analyze=analyze, timeout_ms=options.timeout_ms
         )
         parsed, planning_ms, execution_ms = vendor.parse(raw)
-        tables = table_infos(connection, cursor, vendor, plan_tables(parsed, sql))
+        tables = table_infos(connection, cursor, vendor, plan_tables(parsed, text))
     root = finalize(parsed)
     return Plan(
         vendor=connection.vendor,
@@ -99,12 +112,12 @@ def _explain(
         statement=raw.statement,
         # MariaDB reads a constant row while planning: it has loops but no actual rows.
         analyzed=any(n.actual_rows is not None or n.loops is not None for _, n in root.walk()),
-        fingerprint=sql_shape(sql).fingerprint,
+        fingerprint=sql_shape(text).fingerprint,
         planning_ms=planning_ms,
         execution_ms=execution_ms,
         raw=_raw_text(raw),
         notes=_notes(connection.vendor, analyze),
-        findings=find_plan_issues(root, sql, connection.vendor, tables, options.thresholds),
+        findings=find_plan_issues(root, text, connection.vendor, tables, options.thresholds),
     )
 
 
@@ -189,7 +202,7 @@ def _slowest_per_shape(records: Sequence[QueryRecord]) -> list[tuple[QueryRecord
     """(slowest record, executions) per (alias, fingerprint), the most total time first."""
     groups: dict[tuple[str, str], list[QueryRecord]] = {}
     for record in records:
-        shape = sql_shape(record.sql)
+        shape = sql_shape(record.sql)  # the key the profile's analysis cached
         if shape.kind in ("SELECT", "INSERT", "UPDATE", "DELETE"):
             groups.setdefault((record.alias, shape.fingerprint), []).append(record)
     ordered = sorted(groups.values(), key=lambda group: -sum(r.duration_ms for r in group))

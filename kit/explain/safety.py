@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, replace
 from functools import lru_cache
 
@@ -76,20 +77,56 @@ _READINGS: tuple[tuple[str, Dialect], ...] = (
 )
 
 
+# An IN list or VALUES rows of 100,000 parameters is a megabyte of SQL. A run of placeholders,
+# integers and rows of them holds no quote, comment marker, backslash, dollar, semicolon,
+# line break or word, so every reading (string, comment or code) is the same with the run
+# shortened: its first items and its last are kept. What is left is read in full, up to
+# MAX_CHECKED characters; a longer text is refused, so the check takes a bounded time.
+_ITEM = r"(?:%s|\d+)"
+_ROW = rf"\({_ITEM}(?:, ?{_ITEM})*\)"
+_RUN = re.compile(rf"(?:{_ITEM}|{_ROW})(?:, ?(?:{_ITEM}|{_ROW})){{{32},}}")
+_ITEMS = re.compile(rf"{_ROW}|{_ITEM}")
+MAX_CHECKED = 100_000
+
+
+@lru_cache(maxsize=256)
+def shortened(sql: str) -> str:
+    """`sql` with each long run of parameters and numbers cut to its first items and its last:
+    the same statement to the checks, the findings and the column references."""
+    if len(sql) < 4_096:
+        return sql
+    return _RUN.sub(_shorten_run, sql)
+
+
+def _shorten_run(match: re.Match[str]) -> str:
+    items = _ITEMS.findall(match.group())
+    return ", ".join([*items[:3], items[-1]])
+
+
 class RefusedStatement(ValueError):
     """A statement the kit will not run under EXPLAIN (or under ANALYZE); says why."""
 
 
 def check_explain(sql: str, *, analyze: bool) -> None:
     """Raise RefusedStatement unless `sql` is one statement that may run under this EXPLAIN."""
-    reason = _refusal(sql, analyze)
+    text = shortened(sql)
+    if len(text) > MAX_CHECKED:
+        raise RefusedStatement(
+            f"refused: the statement is {len(sql):,} characters long ({len(text):,} with its "
+            f"lists of parameters shortened); the kit reads at most {MAX_CHECKED:,}."
+        )
+    reason = _refusal(text, analyze)
     if reason:
         raise RefusedStatement(reason)
 
 
 def may_analyze(sql: str) -> bool:
     """True when `sql` may run under ANALYZE: one plain SELECT, nothing it changes survives."""
-    return _refusal(sql, True) is None
+    try:
+        check_explain(sql, analyze=True)
+    except RefusedStatement:
+        return False
+    return True
 
 
 @dataclass(frozen=True, slots=True)
@@ -103,7 +140,8 @@ class Names:
 
 def statement_names(sql: str) -> Names:
     """The functions `sql` calls and the names it uses (empty when the text is refused)."""
-    read = _read(sql)
+    text = shortened(sql)
+    read = _read(text) if len(text) <= MAX_CHECKED else "too long"
     if isinstance(read, str):
         return Names(frozenset(), frozenset())
     functions: set[str] = set()
@@ -122,7 +160,7 @@ def statement_names(sql: str) -> Names:
 
 def effect_refusal(sql: str) -> str | None:
     """Why `sql` (a view's definition, say) calls something with effects, or None."""
-    read = _read(sql)
+    read = _read(shortened(sql)[:MAX_CHECKED])
     if isinstance(read, str):
         return read
     for reading, statement in read:

@@ -149,8 +149,30 @@ def read_only(connection: Any, cursor: Any, *, outermost: bool) -> Iterator[None
         cursor.execute(f"PRAGMA query_only = {int(bool(saved))}")
 
 
+# Django's own functions that are not marked deterministic (sqlite3/_functions.py).
+_DJANGO_FUNCTIONS = frozenset({"rand", "stddev_pop", "stddev_samp", "var_pop", "var_samp"})
+_DETERMINISTIC = 0x800  # SQLITE_DETERMINISTIC in pragma_function_list's flags
+
+
 def function_refusal(cursor: Any, functions: Iterable[str], *, analyze: bool) -> str | None:
-    """Nothing to ask: SQLite has no stored functions, and query_only keeps the file as it is."""
+    """Under ANALYZE (the kit runs the SELECT), refuse a Python function registered on the
+    connection that is not deterministic: query_only keeps the file, not what Python does.
+    EXPLAIN QUERY PLAN calls no function."""
+    names = sorted({name.lower() for name in functions} - _DJANGO_FUNCTIONS)
+    if not analyze or not names:
+        return None
+    marks = ", ".join(["%s"] * len(names))
+    cursor.execute(
+        "SELECT name, flags FROM pragma_function_list "
+        f"WHERE builtin = 0 AND name IN ({marks}) ORDER BY name",
+        names,
+    )
+    for name, flags in cursor.fetchall():
+        if not int(flags) & _DETERMINISTIC:
+            return (
+                f"ANALYZE refused: {name}() is a function registered on the connection and not "
+                "deterministic; the kit cannot tell what it does. Plain EXPLAIN shows the plan."
+            )
     return None
 
 

@@ -13,7 +13,7 @@ from django.db import DatabaseError, connections, models
 from kit.explain.findings import find_plan_issues
 from kit.explain.plan import IndexSuggestion, Plan, WhatIf, finalize
 from kit.explain.routines import check_routines
-from kit.explain.safety import RefusedStatement, check_explain
+from kit.explain.safety import RefusedStatement, check_explain, shortened
 from kit.explain.schema import table_infos
 from kit.explain.session import (
     VENDORS,
@@ -123,7 +123,9 @@ def _explain_with(
         root=root,
         statement=raw.statement,
         analyzed=False,
-        findings=find_plan_issues(root, plan.sql, plan.vendor, tables, options.thresholds),
+        findings=find_plan_issues(
+            root, shortened(plan.sql), plan.vendor, tables, options.thresholds
+        ),
         whatifs=(),
         notes=(f"With {index.code} on {index.model} (created, then rolled back).",),
     )

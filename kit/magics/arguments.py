@@ -8,7 +8,9 @@ parse_options) "option --analyse not recognized"; both are re-raised with "did y
 from __future__ import annotations
 
 import argparse
+import builtins
 import difflib
+import keyword
 import re
 from collections.abc import Callable, Iterable
 from typing import Any
@@ -16,6 +18,9 @@ from typing import Any
 from IPython.core.error import UsageError
 from IPython.core.magic_arguments import parse_argstring
 
+# Names IPython gives meanings to in the user's namespace besides user_ns_hidden's: the output
+# cache (_, __, ___, _5), the input history (_i, _ii, _i5), _ih/_oh/_dh, and dunders.
+_IPYTHON_NAMES = re.compile(r"^(_+|_\d+|_i+|_i\d+|_[ido]h|__\w*__)$")
 # The tokens argparse and getopt name as unknown.
 _UNKNOWN = re.compile(r"unrecognized arguments: (.*)$|option (\S+) not recognized")
 
@@ -49,8 +54,28 @@ def option_names(magic: Callable[..., Any]) -> list[str]:
 
 
 def parse_arguments(magic: Callable[..., Any], line: str) -> Any:
-    """parse_argstring, with a suggestion when an option is misspelled."""
+    """parse_argstring, with a suggestion when an option is misspelled; an unbalanced quote
+    is one line too (shlex's ValueError)."""
     try:
         return parse_argstring(magic, line)
     except UsageError as exc:
         raise UsageError(with_suggestion(str(exc), option_names(magic))) from None
+    except ValueError as exc:
+        raise UsageError(
+            f"Could not read the options {line.strip()!r}: {exc} (close the quote, or leave "
+            "it out)."
+        ) from None
+
+
+def check_variable_name(name: str, option: str, hidden: Iterable[str] = ()) -> None:
+    """Refuse a name the profile cannot be kept under: not an identifier, or one of Python's
+    or IPython's own names (print, get_ipython, In, Out, _5...), which it would shadow and so
+    break later cells. hidden: the shell's user_ns_hidden."""
+    if not name.isidentifier() or keyword.iskeyword(name):
+        raise UsageError(f"{option} needs a Python variable name, not {name!r}.")
+    if name in dir(builtins) or name in set(hidden) or _IPYTHON_NAMES.match(name):
+        owner = "Python's" if name in dir(builtins) else "IPython's"
+        raise UsageError(
+            f"{option} {name}: {name!r} is {owner} own name, and keeping the profile under it "
+            f"would break later cells; choose another, e.g. {option} {name.strip('_')}_profile."
+        )

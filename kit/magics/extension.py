@@ -10,6 +10,7 @@ import sys
 from typing import Any
 
 from IPython.core.interactiveshell import InteractiveShell
+from traitlets import TraitError
 
 from kit.bootstrap import setup
 from kit.errors import KitUsageError
@@ -44,6 +45,7 @@ class AutoSetup:
 def register(shell: InteractiveShell) -> None:
     """Register the magics, their %config options, and the hook that sets Django up."""
     unregister(shell)  # a second %load_ext (or %reload_ext) replaces, never doubles
+    drop_refused_config(shell)
     magics = OrmProfile(shell=shell)
     shell.register_magics(magics)
     shell.register_magics(OrmExplain(shell, config_source=magics))
@@ -57,6 +59,23 @@ def register(shell: InteractiveShell) -> None:
         # The first cell's outputs waited seconds for imports and the PNG browser: done now,
         # in the background (kit.render.warm).
         start_warm_up(magics.static_images)
+
+
+def drop_refused_config(shell: InteractiveShell) -> None:
+    """Remove the %config values OrmProfile refuses from the shell's config.
+
+    IPython's %config merges a value into the shell's own config even when OrmProfile refused
+    it (one logged line): the next %load_ext kit would then fail on it with a traceback.
+    """
+    section = shell.config.get("OrmProfile")
+    if not section:
+        return
+    probe = OrmProfile()  # no shell: validates a value, registers nothing
+    for name, value in list(section.items()):
+        try:
+            setattr(probe, name, value)
+        except TraitError:
+            del section[name]
 
 
 # One AutoSetup hook per shell, so unregister removes exactly the one register added.

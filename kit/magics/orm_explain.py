@@ -9,6 +9,7 @@ from IPython.core.magic import Magics, line_magic, magics_class
 from IPython.display import display
 
 from kit.bootstrap import setup
+from kit.capture.aliases import check_database_alias
 from kit.errors import KitUsageError
 from kit.explain import ExplainError, ExplainOptions, Thresholds, explain_queryset
 from kit.explain.runner import check_queryset
@@ -93,6 +94,8 @@ def explain_expression(
     """Explain a QuerySet without evaluating it; show the plan figure; return a PlanReport."""
     try:
         check_queryset(value, expression)
+        # .using("nope") is only looked up when the SQL is made: a chained traceback then.
+        check_database_alias(value.db)
     except KitUsageError as exc:
         raise UsageError(f"%orm_explain {exc}") from None
     result = explain_queryset(value, analyze=mode == "analyze", options=options)

@@ -6,7 +6,6 @@ OrmProfile also holds the settings every magic of the kit reads (`%config OrmPro
 from __future__ import annotations
 
 import ast
-import keyword
 from contextlib import ExitStack
 from typing import Any, cast
 
@@ -23,15 +22,30 @@ from kit.capture import DEFAULT_RECORD_CAP
 from kit.capture.rollback import rolled_back
 from kit.errors import KitUsageError, RollbackRefused
 from kit.explain import MODES
-from kit.magics.arguments import parse_arguments
+from kit.magics.arguments import check_variable_name, parse_arguments
 from kit.magics.async_cells import run_async_cell
 from kit.magics.orm_explain import explain_options
-from kit.magics.profile_outputs import budget_from_args, check_args, output_options, show_outputs
+from kit.magics.profile_outputs import (
+    budget_from_args,
+    check_args,
+    output_options,
+    show_outputs_safely,
+)
 from kit.magics.progress import LiveProgress, in_kernel
 from kit.magics.verify import OutputRecorder, recording_output, verify_cell
 from kit.profiles.block import attributed_to_line, profile
 from kit.profiles.profile import Profile
 from kit.render.budget import enforce_budget
+
+# The smallest value each integer setting takes (threshold has its own rule, check_threshold).
+MINIMUMS = {
+    "max_rows": 0,
+    "record_cap": 0,
+    "explain_timeout_ms": 1,
+    "explain_min_rows": 0,
+    "explain_min_loops": 0,
+    "timeline_detail_limit": 0,
+}
 
 
 @magics_class
@@ -50,13 +64,13 @@ class OrmProfile(Magics):
         help="Queries of one shape from one line, params varying, that make an N+1 finding.",
     ).tag(config=True)
     explain_timeout_ms = Integer(
-        10_000, min=1, help="Statement timeout for the kit's EXPLAIN (and ANALYZE), ms."
+        10_000, help="Statement timeout for the kit's EXPLAIN (and ANALYZE), ms."
     ).tag(config=True)
     explain_min_rows = Integer(
-        1_000, min=0, help="Plan findings: a table, sort or filter this big is worth a finding."
+        1_000, help="Plan findings: a table, sort or filter this big is worth a finding."
     ).tag(config=True)
     explain_min_loops = Integer(
-        1_000, min=0, help="Plan findings: a nested loop's inner side running this often."
+        1_000, help="Plan findings: a nested loop's inner side running this often."
     ).tag(config=True)
     # What a cell shows (each also has a --no-... option); see kit.magics.profile_outputs.
     findings = Bool(True, help="Show the findings (N+1 groups, duplicates).").tag(config=True)
@@ -64,6 +78,11 @@ class OrmProfile(Magics):
     charts = Bool(True, help="Show counts and time by query shape and table.").tag(config=True)
     table = Bool(True, help="Show the table of queries.").tag(config=True)
     quiet = Bool(False, help="Show the summary line alone.").tag(config=True)
+    redact_params = Bool(
+        False,
+        help="Leave query param values out of every output (tables, hover, plans, errors, "
+        "findings, p.save, p.to_html): for notebooks that are shared.",
+    ).tag(config=True)
     static_images = Bool(
         True,
         help="Give each figure (timeline, charts, plans) a PNG copy for GitHub and nbconvert "
@@ -83,6 +102,16 @@ class OrmProfile(Magics):
     timeline_detail_limit = Integer(
         5_000, help="Past this many queries the timeline draws time bins, not each query."
     ).tag(config=True)
+
+    @validate(*MINIMUMS)
+    def _check_minimum(self, proposal: Any) -> int:
+        name, value = proposal["trait"].name, proposal["value"]
+        if value < MINIMUMS[name]:
+            raise TraitError(
+                f"OrmProfile.{name} must be {MINIMUMS[name]} or more, not {value}; e.g. "
+                f"%config OrmProfile.{name} = {self.trait_defaults(name)}."
+            )
+        return int(value)
 
     @validate("threshold")
     def _check_threshold(self, proposal: Any) -> int:
@@ -201,10 +230,8 @@ class OrmProfile(Magics):
     def _checked_args(self, line: str) -> tuple[Any, Profile | None]:
         """The cell's options, checked (UsageError), and the baseline to compare with."""
         args = parse_arguments(self.orm_profile, line)
-        if args.name is not None and not (
-            args.name.isidentifier() and not keyword.iskeyword(args.name)
-        ):
-            raise UsageError(f"-o/--name needs a Python variable name, not {args.name!r}.")
+        if args.name is not None:
+            check_variable_name(args.name, "-o/--name", self._ip.user_ns_hidden)
         if args.no_cache and args.cache:
             raise UsageError("--cache and --no-cache exclude each other: use one of them.")
         if args.rows is not None and args.rows < 0:
@@ -292,9 +319,10 @@ class OrmProfile(Magics):
         result = started[-1] if failed else started[0]
         if args.repeat and not failed:
             result.runs = run_times(started)
-        show_outputs(result, output_options(self, args), baseline, live.handle)
+        # Kept before it is shown: a failure of the kit's rendering loses nothing.
         if args.name:
             self._ip.user_ns[args.name] = result
+        show_outputs_safely(result, output_options(self, args), baseline, live.handle, args.name)
 
     def _profile_options(self, args: Any, line: str, cell: str, filename: str) -> dict[str, Any]:
         """kit.profile()'s arguments for this cell."""
@@ -310,6 +338,7 @@ class OrmProfile(Magics):
             "explain": args.explain,
             "explain_options": explain_options(self),
             "cache": False if args.no_cache else args.cache,
+            "redact_params": self.redact_params,
         }
 
     def _run_once(

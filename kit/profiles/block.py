@@ -39,6 +39,7 @@ def profile(
     cache: bool | str | Sequence[str] | None = None,
     in_request: bool = False,
     this_thread_only: bool = False,
+    redact_params: bool = False,
 ) -> Iterator[Profile]:
     """Profile every query of the block, on every alias (or those in `using`); yields the Profile.
 
@@ -49,6 +50,7 @@ def profile(
     With `explain` ("plain", "analyze", "whatif") each query shape is explained after: p.plans.
     `in_request` and `this_thread_only`: for a block inside a request's handling (a
     middleware's), see kit.capture.capture_queries.
+    `redact_params`: every output of the profile leaves param values out (Profile.redacted()).
     """
     check_threshold(threshold)
     if explain is not None and explain not in MODES:
@@ -84,6 +86,7 @@ def profile(
             max_rows=max_rows,
             rows_by=rows_by,
             threshold=threshold,
+            redact_params=redact_params,
             _source=recorder,
             _cache_source=cache_recorder,
         )

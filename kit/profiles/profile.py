@@ -49,6 +49,9 @@ class Profile:
     cell_numbers: dict[str, int] = field(default_factory=dict)
     # --repeat N: every run's wall and database time (this profile's queries are the first's).
     runs: RunTimes | None = None
+    # Every output (text, HTML, figures, dataframes, save, report) shows redacted() instead:
+    # kit.profile(redact_params=True), %config OrmProfile.redact_params = True.
+    redact_params: bool = False
     _source: RecordSource | None = field(default=None, repr=False, compare=False)
     _frozen_queries: Callable[[], list[QueryRecord]] | None = field(
         default=None, repr=False, compare=False
@@ -71,6 +74,7 @@ class Profile:
     )
     _cache_call_count: int = 0
     _cache_counters: list[CacheCounter] = field(default_factory=list, repr=False)
+    _redacted: Profile | None = field(default=None, repr=False, compare=False)
 
     @classmethod
     def of_records(
@@ -292,10 +296,26 @@ class Profile:
         """Count, total, mean and max ms per table, slowest first."""
         return stats_by_table(self.queries, self.overflow)
 
+    def redacted(self) -> Profile:
+        """A copy with no param value in it: params become "(redacted #n)", and errors and
+        plans lose the values they quote (kit.profiles.redact)."""
+        if self._redacted is not None:
+            return self._redacted
+        from kit.profiles.redact import redact_profile
+
+        copy = redact_profile(self)
+        if self.finished:
+            self._redacted = copy
+        return copy
+
+    def as_shown(self) -> Profile:
+        """What the outputs show: redacted() when redact_params is set, else the profile."""
+        return self.redacted() if self.redact_params else self
+
     def to_dataframe(self) -> pd.DataFrame:
         """The queries as a pandas DataFrame, one row per recorded query, for exploration (the
         cache calls: cache_dataframe())."""
-        return views().queries_dataframe(self)
+        return views().queries_dataframe(self.as_shown())
 
     def cache_dataframe(self) -> pd.DataFrame:
         """The cache calls as a pandas DataFrame, one row per recorded call."""
@@ -303,42 +323,48 @@ class Profile:
 
     def plan_figure(self, static_image: bool = True) -> Any:
         """The plans as a plotly figure with a menu to switch plans (a PlanFigure), or None."""
-        return views().plan_figure(self, static_image)
+        return views().plan_figure(self.as_shown(), static_image)
 
     def __repr__(self) -> str:
-        return views().render_text(self)
+        return views().render_text(self.as_shown())
 
     def _repr_html_(self) -> str:
-        return views().render_html(self)
+        return views().render_html(self.as_shown())
 
     def _repr_markdown_(self) -> str:
-        return views().render_markdown(self)
+        return views().render_markdown(self.as_shown())
 
     def timeline(self, detail_limit: int = 5_000) -> go.Figure:
         """The plotly timeline: each query a bar at its start, one row per query shape."""
-        return views().render_timeline(self, detail_limit=detail_limit)
+        return views().render_timeline(self.as_shown(), detail_limit=detail_limit)
 
     def breakdown(self) -> go.Figure:
         """The plotly bar charts of queries and time by query shape and by table."""
-        return views().render_breakdown(self)
+        return views().render_breakdown(self.as_shown())
 
-    def save(self, path: str | Path) -> Path:
-        """Write the profile as versioned JSON; kit.load(path) reads it back."""
-        return save_profile(self, path)
+    def save(self, path: str | Path, *, redact_params: bool | None = None) -> Path:
+        """Write the profile as versioned JSON; kit.load(path) reads it back. redact_params
+        (default: the profile's own setting) saves redacted() instead."""
+        redact = self.redact_params if redact_params is None else redact_params
+        return save_profile(self.redacted() if redact else self, path)
 
     def to_html(
-        self, path: str | Path, *, redact_params: bool = False, static_images: bool = True
+        self,
+        path: str | Path,
+        *,
+        redact_params: bool | None = None,
+        static_images: bool = True,
     ) -> Path:
-        """Write a standalone HTML report (tables, PNG figures, no JavaScript) to path."""
-        return views().write_report(
-            self, path, redact_params=redact_params, static_images=static_images
-        )
+        """Write a standalone HTML report (tables, PNG figures, no JavaScript) to path;
+        redact_params (default: the profile's own setting) leaves every param value out."""
+        redact = self.redact_params if redact_params is None else redact_params
+        return views().write_report(self, path, redact_params=redact, static_images=static_images)
 
     def __getstate__(self) -> dict[str, Any]:
         if self._source is not None:
             raise TypeError("A profile can be copied or pickled only after its block ends.")
         state = self.__dict__.copy()
-        state["_frozen_queries"] = state["_frozen_cache_calls"] = None
+        state["_frozen_queries"] = state["_frozen_cache_calls"] = state["_redacted"] = None
         state["_stored_queries"] = self.queries
         state["_stored_cache_calls"] = self.cache_calls
         return state

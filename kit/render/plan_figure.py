@@ -79,7 +79,7 @@ def plan_trace(plan: Plan, key: str, visible: bool, layout: Tiling | None = None
     return go.Icicle(
         ids=[f"{key}-{n.id}" for n in nodes],
         parents=[parents.get(n.id, "") for n in nodes],
-        labels=[n.label + (" ⚠" if n.id in found else "") for n in nodes],
+        labels=[plain(n.label) + (" ⚠" if n.id in found else "") for n in nodes],
         # Every node keeps a tile for its name even when it costs nothing measurable.
         values=values,
         branchvalues="remainder",

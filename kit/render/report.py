@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import base64
-import dataclasses
 from html import escape
 from pathlib import Path
 
@@ -17,7 +16,6 @@ from kit.render.table_html import render_queries_table
 from kit.render.textcharts import SHAPE_HEADER, TABLE_HEADER, breakdown_tables, timeline_text
 
 REPORT_ROWS = 1_000
-REDACTED = "(redacted)"
 _STYLE = """
 body { font-family: system-ui, sans-serif; margin: 2em; max-width: 1200px; }
 table { border-collapse: collapse; margin: 1em 0; }
@@ -98,18 +96,19 @@ def _verification_rows(profile: Profile) -> list[tuple[str, ...]]:
 
 
 def render_report(
-    profile: Profile, *, redact_params: bool = False, static_images: bool = True
+    profile: Profile, *, redact_params: bool | None = None, static_images: bool = True
 ) -> str:
-    """The report as one HTML document (images inlined as data: URLs)."""
+    """The report as one HTML document (images inlined as data: URLs); redact_params
+    defaults to the profile's own setting."""
+    if redact_params is None:
+        redact_params = profile.redact_params
+    if redact_params:
+        # Params, and the values errors and plans quote (a duplicate key's email), are out.
+        profile = profile.redacted()
     title = f"Query profile: {profile.name}" if profile.name else "Query profile"
     shapes = shape_stats(profile)
     by_shape, by_table = breakdown_tables(shapes, top=len(shapes) or 1)
     rows = query_rows(profile, limit=REPORT_ROWS)
-    if redact_params:
-        # A database error often quotes the values (a duplicate key's email): keep its type only.
-        rows = [
-            dataclasses.replace(r, params=REDACTED, error=r.error.partition(":")[0]) for r in rows
-        ]
     parts = [
         f"<h1>{escape(title)}</h1>",
         f"<p><strong>{escape(summary_line(profile))}</strong></p>",
@@ -145,7 +144,7 @@ def write_report(
     profile: Profile,
     path: str | Path,
     *,
-    redact_params: bool = False,
+    redact_params: bool | None = None,
     static_images: bool = True,
 ) -> Path:
     """Write the standalone HTML report to path; returns the path."""

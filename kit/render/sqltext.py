@@ -10,6 +10,7 @@ from html import escape
 import sqlparse
 from sqlparse.exceptions import SQLParseError
 
+from kit.analysis.redaction import RedactedParams
 from kit.analysis.sqltokens import BLANK_KINDS, Token, tokens
 
 _SPACE = re.compile(r"\s+")
@@ -112,7 +113,8 @@ def _starts_line(token: Token, previous: Token, found: tuple[Token, ...], i: int
 def format_params(params: object, width: int = 200) -> str:
     """The params as Python shows them, cut at width characters; a driver's subclass of a
     built-in (psycopg's `Int4(1)`) shows as its value (`1`)."""
-    text = repr(_plain(params))
+    # A redacted profile's stand-in is a str subclass that shows without quotes.
+    text = str(params) if isinstance(params, RedactedParams) else repr(_plain(params))
     return text if len(text) <= width else text[: width - 1] + "…"
 
 

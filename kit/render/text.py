@@ -44,7 +44,7 @@ def queries_table_text(rows: list[QueryRow]) -> list[str]:
         (r.number, r.start_ms, r.duration_ms, _fit(r.rendered or r.line, 40), _fit(r.sql, 100))
         for r in rows
     ]
-    widths = [max(len(h), *(len(c[i]) for c in cells)) for i, h in enumerate(header)]
+    widths = [max([len(h), *(len(c[i]) for c in cells)]) for i, h in enumerate(header)]
     fmt = "  ".join(f"{{:{'>' if i < 3 else '<'}{w}}}" for i, w in enumerate(widths))
     return [fmt.format(*header).rstrip()] + [fmt.format(*c).rstrip() for c in cells]
 
@@ -64,7 +64,7 @@ def shapes_table_text(rows: list[ShapeRow]) -> list[str]:
     if not rows:
         return []
     cells = [_shape_cells(r) for r in rows]
-    widths = [max(len(h), *(len(c[i]) for c in cells)) for i, h in enumerate(SHAPE_COLUMNS)]
+    widths = [max([len(h), *(len(c[i]) for c in cells)]) for i, h in enumerate(SHAPE_COLUMNS)]
     fmt = "  ".join(f"{{:{'>' if 0 < i < 4 else '<'}{w}}}" for i, w in enumerate(widths))
     return [fmt.format(*SHAPE_COLUMNS).rstrip()] + [fmt.format(*c).rstrip() for c in cells]
 

@@ -101,7 +101,7 @@ def breakdown_tables(
 
 def fixed_table(header: tuple[str, ...], rows: list[tuple[str, ...]]) -> list[str]:
     """Fixed-width lines: text columns (the first, the last, cell lines) left, numbers right."""
-    widths = [max(len(h), *(len(r[i]) for r in rows)) for i, h in enumerate(header)]
+    widths = [max([len(h), *(len(r[i]) for r in rows)]) for i, h in enumerate(header)]
     align = [
         "<" if i in (0, len(header) - 1) or h in TEXT_COLUMNS or h == "cell lines" else ">"
         for i, h in enumerate(header)
