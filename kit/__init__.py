@@ -11,6 +11,7 @@ In scripts and tests::
     kit.figure(fig)   # any plotly figure with a PNG copy, for GitHub and nbconvert
     with kit.query_budget(max_queries=5, n_plus_one=False): ...
     p = kit.profile_request(None, "/posts/")   # one request through Django's test client
+    kit.verify(show_posts, Post.objects.all(), fix=lambda qs: qs.select_related("author"))
 
 `import kit` imports nothing else: each name below loads its module on first use, so a
 project with "kit" in INSTALLED_APPS starts as fast as without it.
@@ -41,6 +42,7 @@ if TYPE_CHECKING:
     from kit.profiles.block import profile
     from kit.profiles.load import load_profile as load
     from kit.profiles.profile import Profile
+    from kit.profiles.replay import verify
     from kit.render.budget import BudgetExceeded, query_budget
     from kit.render.compare import Comparison, compare
     from kit.render.figures import static_figure as figure
@@ -68,6 +70,7 @@ _LAZY = {
     "query_budget": ("kit.render.budget", "query_budget"),
     "report": ("kit.render.report", "write_report"),
     "setup": ("kit.bootstrap", "setup"),
+    "verify": ("kit.profiles.replay", "verify"),
 }
 
 __all__ = [
@@ -91,6 +94,7 @@ __all__ = [
     "report",
     "setup",
     "unload_ipython_extension",
+    "verify",
 ]
 
 

@@ -32,6 +32,7 @@ from kit.magics.profile_outputs import (
     show_outputs_safely,
 )
 from kit.magics.progress import LiveProgress, in_kernel
+from kit.magics.verify import OutputRecorder, recording_output, verify_cell
 from kit.profiles.block import attributed_to_line, profile
 from kit.profiles.profile import Profile
 from kit.render.budget import enforce_budget
@@ -91,6 +92,12 @@ class OrmProfile(Magics):
         True,
         help="In a notebook, a line that updates while a cell runs past a second (queries, "
         "database time, wall time), replaced by the profile when it ends.",
+    ).tag(config=True)
+    verify = Bool(
+        False,
+        help="After the cell, replay it once per N+1 fix (and once with all of them) with the "
+        "fix in its code, rolled back on every alias, and say whether the queries drop with the "
+        "same output. Code outside the database (files, network, prints) runs again.",
     ).tag(config=True)
     timeline_detail_limit = Integer(
         5_000, help="Past this many queries the timeline draws time bins, not each query."
@@ -176,6 +183,15 @@ class OrmProfile(Magics):
         "and report the median and spread of wall and database time (as %%timeit); the "
         "profile shown is the first run's. A cell that commits is refused.",
     )
+    @argument(
+        "--verify",
+        action="store_true",
+        help="Replay the cell once per N+1 fix whose queryset it writes (and once with all of "
+        "them), the fix in its code, in a transaction on every alias that is rolled back, and "
+        "compare what it printed and displayed: 'verified: 7,951 -> 2 queries, same output' or "
+        "why not. Code outside the database (files, network, prints) runs again; a cell that "
+        "commits is not replayed. Default: OrmProfile.verify (off).",
+    )
     @cell_magic
     def orm_profile(self, line: str, cell: str) -> None:
         """Run the cell and show every SQL query it sent: count, time and the line behind it,
@@ -202,6 +218,11 @@ class OrmProfile(Magics):
             raise UsageError(
                 "--repeat rolls back a transaction on this thread's connection, and the async "
                 "ORM runs its queries on sync_to_async's thread: run the cell without --repeat."
+            )
+        if args.verify or self.verify:
+            raise UsageError(
+                "--verify replays the cell in a transaction on this thread's connection, and the "
+                "async ORM runs its queries on sync_to_async's thread: run it without --verify."
             )
         result = await run_async_cell(self, args, line, cell, baseline)
         enforce_budget(result, budget_from_args(args))
@@ -234,11 +255,18 @@ class OrmProfile(Magics):
         code, options, live = self.prepare_cell(args, line, cell)
         runs = args.repeat or 1
         started: list[Profile] = []  # each run's profile, as soon as it starts
+        verify = args.verify or self.verify
+        outputs: list[OutputRecorder] = []  # the first run's, for --verify
         failed = True
         try:
             with live:
                 for run in range(runs):
-                    self._run_once(args, run, options, code, live, started)
+                    with ExitStack() as recording:
+                        if verify and run == 0:
+                            outputs.append(recording.enter_context(recording_output(self._ip)))
+                        self._run_once(args, run, options, code, live, started)
+                if verify:
+                    self._verify(code, options, started[0], outputs[0])
             failed = False
         except RollbackRefused as exc:
             raise UsageError(f"--repeat {runs}: {exc} Run it without --repeat.") from None
@@ -248,6 +276,20 @@ class OrmProfile(Magics):
             self.show_profile(args, started, failed, baseline, live)
         return started[0]
 
+    def _verify(
+        self,
+        code: tuple[ast.Module, ast.Expression | None, str],
+        options: dict[str, Any],
+        first: Profile,
+        output: OutputRecorder,
+    ) -> None:
+        """--verify: replay the cell with each fix (kit.magics.verify) into first.verifications."""
+        body, last, filename = code
+        whole = ast.Module([*body.body, *([ast.Expr(last.body)] if last else [])], [])
+        first.verifications = verify_cell(
+            self._ip, whole, filename, first, output.output(), options
+        )
+
     def prepare_cell(
         self, args: Any, line: str, cell: str
     ) -> tuple[tuple[ast.Module, ast.Expression | None, str], dict[str, Any], LiveProgress]:
@@ -256,7 +298,7 @@ class OrmProfile(Magics):
         shell = self._ip
         # A leading newline makes the body's line numbers those of the notebook cell, whose
         # line 1 is "%%orm_profile": tracebacks and the table then name the lines people see.
-        source = "\n" + shell.transform_cell(cell)
+        source = "\n" * (1 + _leading_blank_lines(cell)) + shell.transform_cell(cell)
         filename = shell.compile.cache(source, shell.execution_count, raw_code=source)
         body, last = _split_last_expression(shell, source, filename)
         options = self._profile_options(args, line, cell, filename)
@@ -343,6 +385,13 @@ class OrmProfile(Magics):
         # (LIMIT 21) that belongs to this cell. Its frame is not on the stack, so say which line.
         with attributed_to_line(result, last.body.lineno):  # type: ignore[attr-defined]
             shell.displayhook(value)
+
+
+def _leading_blank_lines(cell: str) -> int:
+    """The cell's blank lines before its code: IPython's transform_cell drops them, and the
+    line numbers must stay those of the notebook cell (the --verify replay reads both)."""
+    lines = cell.splitlines()
+    return next((n for n, text in enumerate(lines) if text.strip()), len(lines))
 
 
 def _split_last_expression(

@@ -21,7 +21,7 @@ FORMAT = "django-orm-kit/profile"
 VERSION = 1
 FIELDS = ("name", "cell", "cell_filename", "max_rows", "error", "threshold")
 # Fields added after version 1 was first written: a file without them loads with the default.
-OPTIONAL_FIELDS = ("cell_numbers", "runs", "rows_by")
+OPTIONAL_FIELDS = ("cell_numbers", "runs", "rows_by", "verifications")
 
 
 def profile_to_dict(profile: Profile) -> dict[str, Any]:

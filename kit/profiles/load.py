@@ -18,6 +18,7 @@ from typing import Any
 
 from kit.analysis.groups import check_threshold
 from kit.analysis.timings import RunTimes
+from kit.analysis.verification import Verification
 from kit.capture.cache_records import CacheCounter, CacheRecord
 from kit.capture.records import FingerprintCounter, QueryRecord
 from kit.errors import ProfileFormatError
@@ -55,6 +56,7 @@ OPTIONAL: dict[str, Any] = {
     "cache_calls": list[CacheRecord],
     "cache_call_count": int | None,
     "cache_overflow": list[CacheCounter],
+    "verifications": list[Verification],
 }
 
 

@@ -16,6 +16,7 @@ from kit.analysis.groups import DEFAULT_THRESHOLD, DuplicateGroup, NPlusOneGroup
 from kit.analysis.report import Analysis, analyze
 from kit.analysis.stats import QueryStats, stats_by_fingerprint, stats_by_table
 from kit.analysis.timings import RunTimes
+from kit.analysis.verification import Verification
 from kit.capture.cache_records import CacheCounter, CacheRecord
 from kit.capture.eager_records import EagerLoad
 from kit.capture.records import FingerprintCounter, QueryRecord
@@ -67,6 +68,8 @@ class Profile:
     explain_errors: list[ExplainError] = field(default_factory=list, repr=False)
     # select_related() / prefetch_related() lookups the block never read (kit.capture.eager).
     unused_eager_loads: list[EagerLoad] = field(default_factory=list, repr=False, compare=False)
+    # %%orm_profile --verify and kit.verify(): each fix replayed, rolled back (Verification).
+    verifications: list[Verification] = field(default_factory=list, repr=False)
     # The cache calls (kit.profile(cache=...), %%orm_profile --cache / --no-cache).
     _cache_source: CacheSource | None = field(default=None, repr=False, compare=False)
     _frozen_cache_calls: Callable[[], list[CacheRecord]] | None = field(

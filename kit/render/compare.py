@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from html import escape
 from typing import TYPE_CHECKING, Any
 
+from kit.analysis.verification import describe
 from kit.profiles.profile import Profile
 from kit.render.compare_metric import BETTER, SAME, WORSE, Metric
 from kit.render.marks import duplicate_count
@@ -20,6 +21,16 @@ __all__ = ["BETTER", "SAME", "WORSE", "Comparison", "ComparisonTable", "Metric",
 
 def _groups(profile: Profile) -> int:
     return len(profile.n_plus_one)
+
+
+def _with_fixes(profile: Profile) -> int:
+    """The queries the replay ran with all fixes together, else with its best verified fix;
+    the profile's own count without one."""
+    verified = [v for v in profile.verifications if v.verified and v.queries_after is not None]
+    together = [v.queries_after for v in verified if v.finding is None]
+    if together:
+        return together[0] or 0
+    return min((v.queries_after or 0 for v in verified), default=profile.query_count)
 
 
 def _times(before: Profile, after: Profile) -> list[Metric]:
@@ -54,6 +65,11 @@ class Comparison:
             Metric("duplicate queries", duplicate_count(b), duplicate_count(a)),
             Metric("N+1 groups", _groups(b), _groups(a)),
         ]
+        if b.verifications or a.verifications:
+            # What --verify measured: the queries each cell would run with its verified fixes.
+            self.metrics.append(
+                Metric("queries with verified fixes", _with_fixes(b), _with_fixes(a))
+            )
         if b.cache_call_count or a.cache_call_count:
             before, after = b.cache_totals, a.cache_totals
             self.metrics += [
@@ -66,6 +82,14 @@ class Comparison:
     def names(self) -> tuple[str, str]:
         """The two profiles' names (their -o/--name), else "before" and "after"."""
         return self.before.name or "before", self.after.name or "after"
+
+    def verification_lines(self) -> list[str]:
+        """Each side's replayed fixes (--verify), one line each: "before: verified: ..."."""
+        return [
+            f"{name}{'' if v.finding else ', all fixes together'}: {describe(v).splitlines()[0]}"
+            for name, profile in zip(self.names, (self.before, self.after), strict=True)
+            for v in profile.verifications
+        ]
 
     def _rows(self) -> list[tuple[str, str, str, str]]:
         return [(m.label, m.format(m.before), m.format(m.after), m.change) for m in self.metrics]
@@ -82,13 +106,19 @@ class Comparison:
             for n, b, a, c in self._rows()
         )
         title = f"<p><strong>{before} → {after}</strong></p>"
-        return f"<div>{title}<table><thead>{head}</thead><tbody>{body}</tbody></table></div>"
+        checks = "".join(f"<li>{escape(line)}</li>" for line in self.verification_lines())
+        checks = f"<p>Fixes replayed (--verify):</p><ul>{checks}</ul>" if checks else ""
+        table = f"<table><thead>{head}</thead><tbody>{body}</tbody></table>"
+        return f"<div>{title}{table}{checks}</div>"
 
     def _repr_markdown_(self) -> str:
         before, after = (n.replace("|", "\\|") for n in self.names)
         lines = [f"**{before} → {after}**", "", f"| | {before} | {after} | change |"]
         lines.append("|:--|--:|--:|:--|")
         lines += [f"| {n} | {b} | {a} | {c} |" for n, b, a, c in self._rows()]
+        checks = self.verification_lines()
+        if checks:
+            lines += ["", "Fixes replayed (--verify):", *(f"- {line}" for line in checks)]
         return "\n".join(lines)
 
     def __repr__(self) -> str:
@@ -104,6 +134,9 @@ class Comparison:
                 row[3],
             ]
             lines.append("  ".join(cells).rstrip())
+        checks = self.verification_lines()
+        if checks:
+            lines += ["Fixes replayed (--verify):", *(f"- {line}" for line in checks)]
         return "\n".join(lines)
 
     def figure(self) -> go.Figure:

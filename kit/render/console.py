@@ -8,7 +8,7 @@ Roles: "summary", "heading", a finding's severity ("high", "medium", "low", "inf
 from __future__ import annotations
 
 from kit.profiles.profile import Profile
-from kit.render.findings import finding_items
+from kit.render.findings import finding_items, verification_summary
 from kit.render.plans import plans_text
 from kit.render.rows import summary_line
 from kit.render.shapes import shape_stats, shape_summary
@@ -30,8 +30,12 @@ def console_lines(profile: Profile, *, top: int = TOP_SHAPES) -> list[ConsoleLin
         lines.append((severity, f"- [{item.label}] {item.message}"))
         lines += [("code", f"    {code}".rstrip()) for code in item.suggestion.splitlines()]
         lines += [("note", f"    ({note})") for note in item.notes]
+        lines += [("note", f"    {line}".rstrip()) for line in item.verification]
     if more:
         lines.append(("plain", more))
+    together = verification_summary(profile)
+    if together:
+        lines.append(("plain", together))
     lines += _shapes(profile, top)
     plans = plans_text(profile.plans, profile.explain_errors)
     if plans:

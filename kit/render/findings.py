@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from kit.analysis.findings import Finding
+from kit.analysis.verification import Verification, describe, summary
 from kit.profiles.profile import Profile
 
 # A short list: the worst ones, then a line that says where the rest are.
@@ -38,22 +39,31 @@ class FindingItem:
     message: str
     suggestion: str
     notes: tuple[str, ...]
+    # What the replay of its fix showed (%%orm_profile --verify), one line per text line.
+    verification: tuple[str, ...] = ()
 
 
 def finding_items(profile: Profile) -> tuple[list[FindingItem], str | None]:
     """The findings to show, worst first, and a line about those left out (or None)."""
     findings = profile.findings
-    shown = [_item(f) for f in findings[:MAX_FINDINGS_SHOWN]]
+    tried = {v.finding: v for v in profile.verifications if v.finding is not None}
+    shown = [_item(f, tried.get(f)) for f in findings[:MAX_FINDINGS_SHOWN]]
     rest = len(findings) - len(shown)
     name = profile.name or "p"
     more = f"{rest:,} more finding{'s' * (rest != 1)} in {name}.findings." if rest > 0 else None
     return shown, more
 
 
-def _item(finding: Finding) -> FindingItem:
+def _item(finding: Finding, verification: Verification | None = None) -> FindingItem:
     return FindingItem(
         label=f"{finding.severity} · {KIND_LABELS.get(finding.kind, finding.kind)}",
         message=finding.message,
         suggestion=finding.suggestion or "",
         notes=finding.notes,
+        verification=tuple(describe(verification).splitlines()) if verification else (),
     )
+
+
+def verification_summary(profile: Profile) -> str | None:
+    """What the cell would cost with all its fixes (%%orm_profile --verify), or None."""
+    return summary(profile.verifications)

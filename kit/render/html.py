@@ -6,7 +6,7 @@ from html import escape
 
 from kit.profiles.profile import Profile
 from kit.render.cache_tables import cache_section_html
-from kit.render.findings import finding_items
+from kit.render.findings import finding_items, verification_summary
 from kit.render.markup import code_block
 from kit.render.plans import plans_html
 from kit.render.rows import summary_line
@@ -22,10 +22,15 @@ def render_findings(profile: Profile) -> str:
     for item in items:
         code = code_block(item.suggestion) if item.suggestion else ""
         notes = "".join(f"<br><em>{escape(note)}</em>" for note in item.notes)
+        replay = code_block("\n".join(item.verification)) if item.verification else ""
         parts.append(
-            f"<li><strong>{escape(item.label)}</strong>: {escape(item.message)}{code}{notes}</li>"
+            f"<li><strong>{escape(item.label)}</strong>: {escape(item.message)}{code}{notes}"
+            f"{replay}</li>"
         )
     footer = f"<p><em>{escape(more)}</em></p>" if more else ""
+    together = verification_summary(profile)
+    if together:
+        footer += f"<p><strong>{escape(together)}</strong></p>"
     return f"<p>Findings, worst first:</p><ul>{''.join(parts)}</ul>{footer}"
 
 

@@ -6,6 +6,7 @@ import base64
 from html import escape
 from pathlib import Path
 
+from kit.analysis.verification import describe
 from kit.profiles.profile import Profile
 from kit.render.cache_tables import CALL_HEADER, cache_call_rows, pattern_rows
 from kit.render.html import render_findings
@@ -72,6 +73,28 @@ def _cache_sections(profile: Profile, redact: bool) -> list[str]:
     return parts
 
 
+VERIFY_HEADER = ("fix of", "code", "result", "queries", "database ms")
+
+
+def _verification_rows(profile: Profile) -> list[tuple[str, ...]]:
+    """One row per fix the replay tried (--verify): what, the code, the verdict, the numbers."""
+    rows: list[tuple[str, ...]] = []
+    for v in profile.verifications:
+        finding = v.finding.message if v.finding else "all fixes together"
+        after = "" if v.queries_after is None else f"{v.queries_after:,}"
+        ms_after = "" if v.db_time_ms_after is None else f"{v.db_time_ms_after:,.1f}"
+        rows.append(
+            (
+                finding,
+                v.code,
+                describe(v),
+                f"{v.queries_before:,} -> {after}" if after else f"{v.queries_before:,}",
+                f"{v.db_time_ms_before:,.1f} -> {ms_after}" if ms_after else "",
+            )
+        )
+    return rows
+
+
 def render_report(
     profile: Profile, *, redact_params: bool | None = None, static_images: bool = True
 ) -> str:
@@ -92,6 +115,8 @@ def render_report(
         f"<p>Started {escape(profile.started_at.isoformat(timespec='seconds'))}.</p>",
     ]
     parts.append(render_findings(profile))
+    if profile.verifications:
+        parts += ["<h2>Fixes replayed</h2>", _table(VERIFY_HEADER, _verification_rows(profile))]
     if profile.cell:
         parts.append(f"<h2>Code</h2><pre>{escape(profile.cell)}</pre>")
     if profile.queries or profile.cache_calls:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from kit.profiles.profile import Profile
 from kit.render.cache_tables import cache_section_markdown, cache_section_text
-from kit.render.findings import finding_items
+from kit.render.findings import finding_items, verification_summary
 from kit.render.plans import plans_text
 from kit.render.rows import QueryRow, footer_line, query_rows, summary_line
 from kit.render.shape_rows import ShapeRow, shape_rows, shapes_footer
@@ -26,8 +26,12 @@ def findings_text(profile: Profile) -> list[str]:
         if item.suggestion:
             lines.extend(f"    {code}".rstrip() for code in item.suggestion.splitlines())
         lines.extend(f"    ({note})" for note in item.notes)
+        lines.extend(f"    {line}".rstrip() for line in item.verification)
     if more:
         lines.append(more)
+    together = verification_summary(profile)
+    if together:
+        lines.append(together)
     return lines
 
 
@@ -126,8 +130,13 @@ def findings_markdown(profile: Profile) -> list[str]:
         code = f" {_code(item.suggestion)}" if item.suggestion else ""
         notes = "".join(f" _({_md(note)})_" for note in item.notes)
         out.append(f"- **{_md(item.label)}**: {_md(item.message)}{code}{notes}")
+        if item.verification:
+            out.append("\n  ```text\n" + "".join(f"  {v}\n" for v in item.verification) + "  ```")
     if more:
         out.append(f"- _{_md(more)}_")
+    together = verification_summary(profile)
+    if together:
+        out.append(f"- {_md(together)}")
     return [*out, ""] if out else []
 
 
