@@ -23,7 +23,10 @@ pytestmark = pytest.mark.django_db(databases=["default", "other"])
 
 def run(shell, cell: str):
     with capture_output() as captured:
-        result = shell.run_cell(cell)
+        # As a notebook runs it: IPython's displayhook reads the cell from the history (a
+        # cell ending in ";" shows nothing), so an unstored cell would be judged by the last
+        # stored one, another test's.
+        result = shell.run_cell(cell, store_history=True)
     return result, captured
 
 
