@@ -69,9 +69,30 @@ def append_chain(expression: str, chain: str) -> str:
 
 # Calls that evaluate a queryset, sync and async: a Prefetch queryset stops before them.
 _EVALUATING = frozenset(
-    {"count", "exists", "first", "last", "get", "iterator"}
-    | {"acount", "aexists", "afirst", "alast", "aget", "aiterator"}
+    {"count", "exists", "first", "last", "get", "iterator", "aggregate"}
+    | {"acount", "aexists", "afirst", "alast", "aget", "aiterator", "aaggregate"}
 )
+
+
+def chain_end(node: ast.expr, parents: dict[ast.AST, ast.AST]) -> ast.expr:
+    """The outermost expression of the calls and subscripts chained on node
+    (`x.comments` in `x.comments.filter(a=1)[:5].count()` -> `x.comments.filter(a=1)[:5]`),
+    stopping before a call that evaluates."""
+    outer = node
+    while True:
+        parent = parents.get(outer)
+        if isinstance(parent, ast.Attribute) and parent.value is outer:
+            call = parents.get(parent)
+            if not (isinstance(call, ast.Call) and call.func is parent):
+                break
+            if parent.attr in _EVALUATING:
+                break
+            outer = call
+        elif isinstance(parent, ast.Subscript) and parent.value is outer:
+            outer = parent
+        else:
+            break
+    return outer
 
 
 def iterated_expression(text: str | None) -> str | None:
@@ -113,20 +134,7 @@ def relation_chain(text: str | None, field: str) -> tuple[str, str] | None:
     parents = _parents(tree)
     for node in ast.walk(tree):
         if isinstance(node, ast.Attribute) and node.attr == field:
-            outer: ast.expr = node
-            while True:
-                parent = parents.get(outer)
-                if isinstance(parent, ast.Attribute) and parent.value is outer:
-                    call = parents.get(parent)
-                    if not (isinstance(call, ast.Call) and call.func is parent):
-                        break
-                    if parent.attr in _EVALUATING:
-                        break
-                    outer = call
-                elif isinstance(parent, ast.Subscript) and parent.value is outer:
-                    outer = parent
-                else:
-                    break
+            outer = chain_end(node, parents)
             base, full = _segment(line, node), _segment(line, outer)
             chain = full[len(base) :]
             if chain.startswith(".all()"):

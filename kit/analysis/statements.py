@@ -11,6 +11,8 @@ import ast
 import re
 from functools import lru_cache
 
+from kit.analysis.snippets import chain_end
+
 __all__ = ["SourceSpot", "chain_depth", "queryset_expression", "related_chain", "statement_at"]
 
 # (source text, line in it): where a record came from, read in full.
@@ -169,33 +171,13 @@ def queryset_expression(source: str, lineno: int, shown: bool = False) -> str | 
     return None
 
 
-# Calls that evaluate a related queryset: the chain a Prefetch repeats stops before them.
-_EVALUATING = frozenset(
-    {"count", "exists", "first", "last", "get", "iterator", "aggregate"}
-    | {"acount", "aexists", "afirst", "alast", "aget", "aiterator", "aaggregate"}
-)
-
-
 def _chain_of(source: str, top: ast.AST, field: str) -> tuple[str, str] | None:
     """("x", ".filter(a=1)[:5]") for `x.<field>.filter(a=1)[:5]` inside top."""
     parents = {child: node for node in ast.walk(top) for child in ast.iter_child_nodes(node)}
     for node in ast.walk(top):
         if not (isinstance(node, ast.Attribute) and node.attr == field):
             continue
-        outer: ast.expr = node
-        while True:
-            parent = parents.get(outer)
-            if isinstance(parent, ast.Attribute) and parent.value is outer:
-                call = parents.get(parent)
-                if not isinstance(call, ast.Call) or call.func is not parent:
-                    break
-                if parent.attr in _EVALUATING:
-                    break
-                outer = call
-            elif isinstance(parent, ast.Subscript) and parent.value is outer:
-                outer = parent
-            else:
-                break
+        outer = chain_end(node, parents)
         base, full = ast.unparse(node), ast.unparse(outer)
         chain = full[len(base) :]
         if chain.startswith(".all()"):
