@@ -131,7 +131,7 @@ def test_the_core_dependencies_are_what_the_kit_imports_at_run_time():
     assert PROJECT["entry-points"]["pytest11"] == {"kit.pytest_plugin": "kit.pytest_plugin"}
     assert distributions(set(required)) == _names(PROJECT["dependencies"])
     assert _names(PROJECT["dependencies"]) == {
-        "django", "ipython", "traitlets", "pandas", "numpy", "plotly", "sqlparse"
+        "django", "ipython", "traitlets", "pandas", "numpy", "plotly", "sqlparse", "asgiref"
     }  # fmt: skip
 
 

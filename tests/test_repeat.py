@@ -98,6 +98,9 @@ def test_django_commit_inside_the_block_is_refused():
 
 def test_repeat_runs_the_cell_n_times_each_rolled_back(ip_shell):
     before = Tag.objects.count()
+    # IPython stops updating `_` once the user assigned it (another test's `for _ in ...`).
+    for unders in ("_", "__", "___"):
+        ip_shell.user_ns.pop(unders, None)
     ip_shell.user_ns["seen"] = []
     cell = (
         "%%orm_profile --repeat 3 -o rep\n"

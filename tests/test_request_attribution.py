@@ -309,6 +309,9 @@ PLACE_LOCALS = {
     ("django.contrib.admin.options", "ModelAdmin.changelist_view"): {"self"},
     ("django.core.handlers.base", "BaseHandler._get_response"): {"callback"},
     ("django.core.handlers.base", "BaseHandler._get_response_async"): {"callback"},
+    # Markers only (no local is read): a connection being set up, sync_to_async's thread.
+    ("django.db.backends.base.base", "BaseDatabaseWrapper.connect"): set(),
+    ("asgiref.sync", "SyncToAsync.thread_handler"): set(),
 }
 
 
