@@ -201,3 +201,23 @@ def test_a_cell_starting_with_blank_lines_keeps_its_line_numbers(ip_shell):
     assert prof.cell_line_text(5).startswith("for post in Post.objects.filter(pk__lte=20)")
     (verification,) = prof.verifications
     assert verification.verified, describe(verification)
+
+
+def test_the_replay_never_changes_the_notebooks_objects_and_starts_where_the_first_run_did(
+    ip_shell,
+):
+    # A list and a dict from an earlier cell, changed by the cell: the replay works on copies
+    # taken before the first run, so the notebook keeps one run's changes and the replay sees
+    # the same starting state (the output compares equal).
+    ip_shell.user_ns.update(seen=[], counter={"n": 0})
+    prof, _ = run(
+        ip_shell,
+        "%%orm_profile -o prof --verify\n"
+        "for post in Post.objects.filter(pk__lte=6).order_by('pk'):\n"
+        "    seen.append(post.author.username)\n"
+        "    counter['n'] += 1\n"
+        "len(seen), counter['n']\n",
+    )
+    (verification,) = prof.verifications
+    assert verification.verified, describe(verification)
+    assert len(ip_shell.user_ns["seen"]) == 6 and ip_shell.user_ns["counter"] == {"n": 6}

@@ -32,7 +32,7 @@ from kit.magics.profile_outputs import (
     show_outputs_safely,
 )
 from kit.magics.progress import LiveProgress, in_kernel
-from kit.magics.verify import OutputRecorder, recording_output, verify_cell
+from kit.magics.verify import CellInputs, OutputRecorder, recording_output, verify_cell
 from kit.profiles.block import attributed_to_line, profile
 from kit.profiles.profile import Profile
 from kit.render.budget import enforce_budget
@@ -257,6 +257,8 @@ class OrmProfile(Magics):
         started: list[Profile] = []  # each run's profile, as soon as it starts
         verify = args.verify or self.verify
         outputs: list[OutputRecorder] = []  # the first run's, for --verify
+        # What the cell reads, copied before it runs: each replay starts from the same state.
+        inputs = CellInputs(self._ip, _whole_cell(code)) if verify else None
         failed = True
         try:
             with live:
@@ -266,7 +268,7 @@ class OrmProfile(Magics):
                             outputs.append(recording.enter_context(recording_output(self._ip)))
                         self._run_once(args, run, options, code, live, started)
                 if verify:
-                    self._verify(code, options, started[0], outputs[0])
+                    self._verify(code, options, started[0], outputs[0], inputs)
             failed = False
         except RollbackRefused as exc:
             raise UsageError(f"--repeat {runs}: {exc} Run it without --repeat.") from None
@@ -282,12 +284,11 @@ class OrmProfile(Magics):
         options: dict[str, Any],
         first: Profile,
         output: OutputRecorder,
+        inputs: CellInputs | None = None,
     ) -> None:
         """--verify: replay the cell with each fix (kit.magics.verify) into first.verifications."""
-        body, last, filename = code
-        whole = ast.Module([*body.body, *([ast.Expr(last.body)] if last else [])], [])
         first.verifications = verify_cell(
-            self._ip, whole, filename, first, output.output(), options
+            self._ip, _whole_cell(code), code[2], first, output.output(), options, inputs
         )
 
     def prepare_cell(
@@ -385,6 +386,12 @@ class OrmProfile(Magics):
         # (LIMIT 21) that belongs to this cell. Its frame is not on the stack, so say which line.
         with attributed_to_line(result, last.body.lineno):  # type: ignore[attr-defined]
             shell.displayhook(value)
+
+
+def _whole_cell(code: tuple[ast.Module, ast.Expression | None, str]) -> ast.Module:
+    """The cell's tree with its last expression back in it."""
+    body, last, _ = code
+    return ast.Module([*body.body, *([ast.Expr(last.body)] if last else [])], [])
 
 
 def _leading_blank_lines(cell: str) -> int:

@@ -3,8 +3,10 @@
 After the first run, each N+1 fix whose root queryset is written in the cell is put in a copy of
 the cell's tree (kit.analysis.cell_rewrite) and the cell runs once more: inside a transaction on
 every profiled alias that is always rolled back (kit.capture.rollback, which refuses a statement
-that would commit), with its output captured, in a copy of the notebook's namespace (the
-variables keep the first run's values). What it printed and displayed is compared with the
+that would commit), with its output captured, in a copy of the notebook's namespace where the
+values the cell reads are deep copies taken before its first run (CellInputs): each replay starts
+from the state the first run started from, and never changes the notebook's own objects (a list
+the cell appends to, a dict it counts in). What it printed and displayed is compared with the
 first run's; all fixes are also tried together. Code outside the database (files, network,
 prints) runs again: the option is off by default.
 """
@@ -12,6 +14,7 @@ prints) runs again: the option is off by default.
 from __future__ import annotations
 
 import ast
+import copy
 import sys
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager, redirect_stdout
@@ -37,7 +40,32 @@ from kit.errors import RollbackRefused
 from kit.profiles.block import attributed_to_line, profile
 from kit.profiles.profile import Profile
 
-__all__ = ["OutputRecorder", "recording_output", "verify_cell"]
+__all__ = ["CellInputs", "OutputRecorder", "recording_output", "verify_cell"]
+
+
+class CellInputs:
+    """Deep copies of the notebook's values a cell reads, taken before its first run.
+
+    A value deepcopy cannot copy (a module, a connection, a lock) is left out: the replays read
+    the notebook's own, as the first run did.
+    """
+
+    def __init__(self, shell: InteractiveShell, tree: ast.Module) -> None:
+        read = {
+            node.id
+            for node in ast.walk(tree)
+            if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Load)
+        }
+        self.values: dict[str, Any] = {}
+        for name in sorted(read & shell.user_ns.keys()):
+            try:
+                self.values[name] = copy.deepcopy(shell.user_ns[name])
+            except Exception:  # anything deepcopy raises: share the value
+                continue
+
+    def fresh(self) -> dict[str, Any]:
+        """A new copy for one replay (the copies keep their identities among themselves)."""
+        return copy.deepcopy(self.values)
 
 
 class _Tee(StringIO):
@@ -108,6 +136,7 @@ class _Replay:
     first: Profile
     first_output: CellOutput
     options: dict[str, Any]
+    inputs: CellInputs | None = None
 
 
 def verify_cell(
@@ -117,6 +146,7 @@ def verify_cell(
     first: Profile,
     first_output: CellOutput,
     options: dict[str, Any],
+    inputs: CellInputs | None = None,
 ) -> list[Verification]:
     """Replay the cell once per fix, then with all of them; one Verification each.
 
@@ -137,7 +167,7 @@ def verify_cell(
     if refusal is not None:
         reason = f"the cell is not replayed: {refusal}"
         return [_not_applied(first, p.finding, p.code, reason) for p in planned]
-    replay = _Replay(shell, tree, filename, first, first_output, options)
+    replay = _Replay(shell, tree, filename, first, first_output, options, inputs)
     results = [
         _run(replay, [p.rewrite], p)
         if p.rewrite
@@ -190,6 +220,8 @@ def _execute(replay: _Replay, tree: ast.Module, result: Profile) -> tuple[CellOu
     shell = replay.shell
     body, last = _split_last(tree)
     namespace = dict(shell.user_ns)  # rebinding a name in the replay leaves the notebook's
+    if replay.inputs is not None:  # and so does changing an object the cell reads
+        namespace.update(replay.inputs.fresh())
     displayed = None
     with capture_output(display=True) as captured:
         try:
