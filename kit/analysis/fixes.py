@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 
 from kit.analysis.groups import NPlusOneGroup, most_common
 from kit.analysis.lineage import Lineage, trace_lineage
+from kit.analysis.location import file_place
 from kit.analysis.per_row import aggregate_annotations, exists_annotation
 from kit.analysis.rewrite import Change, apply_change, existing_lookups, is_raw
 from kit.analysis.snippets import (
@@ -342,11 +343,12 @@ class _Builder:
         if found is None:
             return None
         class_part, _, name = found.partition(".")
+        place = file_place(record.source_file, record.source_lineno) or record.source
         if class_part != class_name(relation.model):
-            return f"{owner}.{relation.field}.{record.evaluation}() in {found} ({record.source})"
+            return f"{owner}.{relation.field}.{record.evaluation}() in {found} ({place})"
         root_spot = self.spot(self.root) if self.root is not None else None
         target = loop_target(*root_spot) if root_spot else None
-        return f"{target or class_part.lower()}.{name} ({found}, {record.source})"
+        return f"{target or class_part.lower()}.{name} ({found}, {place})"
 
     def _owner(self, group: NPlusOneGroup, relation: Relation) -> str:
         """The name the loop reads the relation from (`p` in p.comments.count())."""
