@@ -13,7 +13,8 @@ import pytest
 
 from tests.kernels import SAMPLE_PROJECT_ON_PATH, execute_notebook
 
-pytestmark = pytest.mark.django_db
+# A real kernel, as the notebook tests use (not in the Django 4.2 run: no ipykernel there).
+pytestmark = [pytest.mark.django_db, pytest.mark.notebook]
 
 CELLS = [
     "%load_ext kit",

@@ -236,7 +236,17 @@ def test_blog_fix_pastes(name):
     check(BLOG + code, queries=queries, edits=edits)
 
 
-@pytest.mark.parametrize("name", WAREHOUSE_CASES)
+# Django 4.2's GenericForeignKey reads its object another way, which the capture does not name
+# (it degrades to a plain N+1 there); GenericPrefetch came in Django 5.0.
+GFK_NEEDS_5 = pytest.mark.django_version(
+    ">=5.0", reason="the generic foreign key's relation is read on Django 5.0 and later"
+)
+
+
+@pytest.mark.parametrize(
+    "name", [pytest.param(n, marks=GFK_NEEDS_5) if n == "generic_foreign_key" else n
+             for n in WAREHOUSE_CASES]
+)  # fmt: skip
 def test_warehouse_fix_pastes(name):
     build(products=12)
     code, queries, edits = WAREHOUSE_CASES[name]
@@ -263,6 +273,7 @@ def test_a_queryset_whose_code_cannot_be_read_gets_the_calls_and_where_it_was_bu
     assert after.query_count == 1
 
 
+@GFK_NEEDS_5
 def test_a_generic_foreign_key_is_one_finding_on_its_root_with_the_generic_prefetch_note():
     build(products=6)
     p, _ = run(WAREHOUSE + "result = [r.target for r in Remark.objects.all()]\n")
@@ -295,7 +306,11 @@ def test_first_on_a_prefetched_manager_says_it_queries_again_instead_of_the_same
             "Supplier.catalogue (reverse foreign key)",
         ),
         ("[p.notes for p in Product.objects.only('sku')]", "Product.notes (deferred field)"),
-        ("[r.target for r in Remark.objects.all()]", "Remark.target (generic foreign key)"),
+        pytest.param(
+            "[r.target for r in Remark.objects.all()]",
+            "Remark.target (generic foreign key)",
+            marks=GFK_NEEDS_5,
+        ),
         (
             "[list(p.remarks.all()) for p in Product.objects.all()]",
             "Product.remarks (generic relation)",
