@@ -82,6 +82,62 @@ def test_system_chromium_makes_a_png_of_the_figures_size():
     assert (width, height) == (300, 200)
 
 
+@pytest.mark.skipif(
+    find_browser() is None and os.environ.get("KIT_REQUIRE_SERVERS") != "1",
+    reason="no Chromium-family browser for kaleido (apt install chromium)",
+)
+def test_a_tab_that_is_not_reloaded_after_each_figure_draws_the_same_pictures():
+    exporter = figures.png_exporter()
+    other = go.Figure(go.Scatter(x=[1, 2, 3], y=[3, 1, 2], mode="markers+text", text=["x", "y"]))
+    other.update_layout(width=400, height=250, title="other")
+    # Past a reload, and each figure drawn after the other one: no state carries over.
+    first, second = set(), set()
+    for _ in range(figures.RELOAD_EVERY // 2 + 1):
+        first.add(exporter.to_png(small_figure()))
+        second.add(exporter.to_png(other))
+    assert exporter.unavailable is None
+    assert len(first) == 1 and len(second) == 1 and first != second
+
+
+def test_a_tab_is_reloaded_after_every_reload_every_figures_once_the_image_is_returned():
+    import asyncio
+    import types
+
+    reloads: list[str] = []
+
+    class Kaleido:  # kaleido 1.x's tab queue, as far as the kit uses it
+        def __init__(self) -> None:
+            self.tabs_ready: asyncio.Queue[str] = asyncio.Queue()
+
+        async def _return_kaleido_tab(self, tab: str) -> None:
+            await asyncio.sleep(0.01)  # the page reloading
+            reloads.append(tab)
+            await self.tabs_ready.put(tab)
+
+    async def draw_many() -> list[int]:
+        browser = figures._prompt_kaleido(types.SimpleNamespace(Kaleido=Kaleido))()
+        waiting = []
+        for _ in range(figures.RELOAD_EVERY * 2):
+            await browser._return_kaleido_tab("tab")  # answers at once, reload or not
+            waiting.append(len(reloads))
+            assert await browser.tabs_ready.get() == "tab"  # a reloading tab comes back after
+        return waiting
+
+    waiting = asyncio.run(draw_many())
+    assert reloads == ["tab", "tab"]
+    # The 20th figure returned before its tab's reload had run; the next one waited for it.
+    assert waiting[figures.RELOAD_EVERY - 1] == 0 and waiting[figures.RELOAD_EVERY] == 1
+
+
+def test_a_kaleido_without_the_tab_queue_is_used_as_it_is():
+    import types
+
+    class Kaleido:
+        pass
+
+    assert figures._prompt_kaleido(types.SimpleNamespace(Kaleido=Kaleido)) is Kaleido
+
+
 def test_kit_figure_gives_any_figure_a_static_form(monkeypatch):
     import kit
 

@@ -55,6 +55,9 @@ def _execute_with_wrappers(
     db = self.db
     recorders = _wanted.get(db.alias)
     if recorders is not None:
+        if len(recorders) == 1 and not db.execute_wrappers:
+            # The common case (one block, no wrapper of the user's): no partial to make.
+            return recorders[0](executor, sql, params, many, {"connection": db, "cursor": self})
         for recorder in recorders:
             executor = partial(recorder, executor)
     for wrapper in reversed(db.execute_wrappers):

@@ -22,6 +22,11 @@ def start_warm_up(static_images: bool = True) -> threading.Thread:
 
 def _warm(static_images: bool) -> None:
     try:
+        if static_images:
+            # Chromium first: it starts in its own process while the imports below run.
+            from kit.render.figures import png_exporter
+
+            png_exporter().start()
         from kit.render.warm import warm_render
 
         warm_render(static_images)

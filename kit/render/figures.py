@@ -27,11 +27,15 @@ import plotly.io as pio
 
 PLOTLY_MIME = "application/vnd.plotly.v1+json"
 BROWSER_NAMES = ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable", "chrome")
-# Starting Chromium takes ~3 s on an idle 2-core machine; later images ~0.2 s each.
+# Starting Chromium (one tab, plotly.js loaded) takes about 1 s on an idle 2-core machine; a
+# small image about 0.05 s after that.
 START_TIMEOUT_S = 30.0
 RENDER_TIMEOUT_S = 15.0
 PALETTE_COLORS = 32
-TABS = 2
+# A tab's page is reloaded after this many figures (_prompt_kaleido).
+RELOAD_EVERY = 20
+# Tab reloads running after their figure was returned (_prompt_kaleido).
+_RELOADS: set[asyncio.Future[Any]] = set()
 
 
 @lru_cache(maxsize=1)
@@ -68,6 +72,12 @@ class PngExporter:
         self._browser: Future[Any] | None = None
         self._lock = threading.Lock()
 
+    def start(self) -> bool:
+        """Start the browser now, in the background (a kernel's warm-up calls this first, so
+        Chromium starts while the rest warms); False when PNG export is off."""
+        with self._lock:
+            return self.unavailable is None and self._started()
+
     def to_png(self, figure: go.Figure) -> bytes | None:
         """The figure as PNG bytes, or None (and `unavailable` says why) when it cannot be."""
         return self.result(self.submit(figure))
@@ -75,7 +85,7 @@ class PngExporter:
     def submit(self, figure: go.Figure) -> Future[Any] | None:
         """Start drawing the figure's PNG now (None when PNG export is off); result() waits.
 
-        Jobs run side by side in the browser's tabs: a cell's figures are drawn together.
+        The browser draws while the kernel makes the cell's other outputs.
         """
         with self._lock:
             if self.unavailable is not None or not self._started():
@@ -125,11 +135,47 @@ class PngExporter:
         self._loop = asyncio.new_event_loop()
         # A daemon thread: a kernel that exits never waits on the browser.
         threading.Thread(target=self._loop.run_forever, name="kit-kaleido", daemon=True).start()
-        # mathjax=False: kaleido would otherwise fetch MathJax from a CDN for every page.
-        # Two tabs: a cell's two figures are drawn at once.
-        browser = kaleido.Kaleido(n=TABS, path=path, mathjax=False, timeout=RENDER_TIMEOUT_S)
+        # mathjax=False: kaleido would otherwise fetch MathJax from a CDN for every page. One
+        # tab: it loads plotly.js once (0.6 s a tab on a 2-core machine), and a warm tab draws a
+        # cell's figures one after the other faster than two tabs that reload after each.
+        browser = _prompt_kaleido(kaleido)(n=1, path=path, mathjax=False, timeout=RENDER_TIMEOUT_S)
         self._browser = asyncio.run_coroutine_threadsafe(browser.__aenter__(), self._loop)
         return True
+
+
+def _keep(task: asyncio.Future[Any]) -> None:
+    """Hold a background task until it ends (the event loop keeps only weak references)."""
+    _RELOADS.add(task)
+    task.add_done_callback(_RELOADS.discard)
+
+
+def _prompt_kaleido(kaleido: Any) -> type:
+    """kaleido.Kaleido, answering a figure before its tab is reloaded, and reloading it less.
+
+    After every figure kaleido reloads the tab's page (plotly.js with it) and only then returns
+    the image; the reload takes about as long as a small figure, and the next figure in a
+    freshly loaded page runs plotly.js cold. Plotly.toImage cleans up the graph it draws, so the
+    reload only guards against what a page may accumulate: here a tab is reloaded after every
+    RELOAD_EVERY figures, after the image is returned, and the next figure for it waits for the
+    reload as before. Kaleido 1.x's tab queue (`_return_kaleido_tab`) is private: without it,
+    kaleido is used as it is.
+    """
+    base = kaleido.Kaleido
+    if not callable(getattr(base, "_return_kaleido_tab", None)):
+        return base  # type: ignore[no-any-return]
+    uses: dict[int, int] = {}
+
+    class PromptKaleido(base):  # type: ignore[misc, valid-type]
+        async def _return_kaleido_tab(self, tab: Any) -> None:
+            count = uses[id(tab)] = uses.get(id(tab), 0) + 1
+            if count % RELOAD_EVERY:
+                await self.tabs_ready.put(tab)
+                return
+            # A failed reload leaves the tab out of the queue: the next figure times out, and
+            # PNG export goes off.
+            _keep(asyncio.ensure_future(super()._return_kaleido_tab(tab)))
+
+    return PromptKaleido
 
 
 def palette_png(png: bytes, colors: int = PALETTE_COLORS) -> bytes:
@@ -226,8 +272,8 @@ def figure_output(
 ) -> FigureOutput:
     """Wrap a figure for display, with its PNG copy when asked and a browser is there.
 
-    The PNG starts drawing now and is waited for when the output is formatted, so the figures
-    of a cell are drawn side by side while the rest of its outputs are made.
+    The PNG starts drawing now and is waited for when the output is formatted, so the browser
+    draws a cell's figures while the rest of its outputs are made.
     """
     if not static_image:
         return FigureOutput(figure, text, markdown)
