@@ -31,7 +31,8 @@ install: $(VENV)/.installed-$(ALL_EXTRAS)
 
 # Only the default SQLite database is built here; with DATABASE_URL set, seed it yourself:
 #   .venv/bin/python -m sample_app.seed --scale small
-$(SAMPLE_DB): | install
+# Rebuilt when a migration is newer than it (a new table, e.g. the daily app's).
+$(SAMPLE_DB): $(wildcard sample_app/*/migrations/0*.py) | install
 	env -u DATABASE_URL $(PY) -m sample_app.seed --scale small
 
 sample-data: $(SAMPLE_DB)

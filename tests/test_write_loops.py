@@ -71,6 +71,46 @@ def test_save_of_one_constant_value_gets_update_on_the_queryset():
     )
 
 
+def test_an_object_the_loop_fetches_by_key_is_not_taken_for_an_element_of_the_keys():
+    build(products=6)
+    skus = list(Product.objects.order_by("pk").values_list("sku", flat=True))
+    with kit.profile() as p:
+        for sku in skus:
+            product = Product.objects.get(sku=sku)
+            product.price_cents = product.price_cents + 1
+            product.save()
+    (finding,) = write_findings(p)
+    # Not bulk_update(skus, ...): skus holds strings. A name for the changed objects, and a note.
+    assert finding.suggestion == 'Product.objects.bulk_update(products, ["price_cents"])'
+    assert finding.notes == ("products: a list of the Product objects the loop changes.",)
+    # Pasted with that name bound to the changed objects, it writes what the loop wrote.
+    expected = dict(Product.objects.values_list("sku", "price_cents"))
+    products = []
+    for sku in skus:
+        product = Product.objects.get(sku=sku)
+        product.price_cents = product.price_cents + 1
+        products.append(product)
+    with kit.profile() as fixed:
+        exec(finding.suggestion, {"Product": Product, "products": products})
+    assert fixed.query_count == 1
+    assert dict(Product.objects.values_list("sku", "price_cents")) == {
+        sku: cents + 1 for sku, cents in expected.items()
+    }
+
+
+def test_a_constant_saved_on_a_fetched_object_is_not_an_update_of_the_loops_iterable():
+    build(products=6)
+    skus = Product.objects.filter(discontinued=False).values_list("sku", flat=True)
+    with kit.profile() as p:
+        for sku in skus:
+            product = Product.objects.get(sku=sku)
+            product.notes = "checked"
+            product.save()
+    (finding,) = write_findings(p)
+    assert ".update(" not in finding.suggestion
+    assert finding.suggestion == 'Product.objects.bulk_update(products, ["notes"])'
+
+
 def test_delete_in_a_loop_is_one_finding_over_every_cascade():
     build(products=6)
     with kit.profile() as p:

@@ -56,9 +56,18 @@ def _names(columns: list[str]) -> str:
     return "[" + ", ".join(f'"{c}"' for c in columns) + "]"
 
 
-def _objs(site: WriteSite | None, fallback: str) -> str:
-    """The loop's iterable when it is a plain name (a list of objects), else fallback."""
-    if site is not None and site.loop_iter and site.loop_iter.isidentifier():
+def _objs(site: WriteSite | None, fallback: str, item: str | None) -> str:
+    """The loop's iterable when it is a plain name and `item` (the object written: the
+    receiver of save(), the argument of add()) is the loop's own variable, else fallback: an
+    object the loop fetches or builds (`for key in keys: obj = X.objects.get(pk=key)`) is not
+    an element of the iterable."""
+    if (
+        site is not None
+        and site.loop_iter
+        and site.loop_iter.isidentifier()
+        and item is not None
+        and item == site.loop_target
+    ):
         return site.loop_iter
     return fallback
 
@@ -91,6 +100,7 @@ def _save(
         site is not None
         and site.constant
         and site.loop_iter
+        and site.receiver == site.loop_target
         and (site.iter_is_queryset or not site.loop_iter.isidentifier())
     ):
         values = ", ".join(f"{a}={v}" for a, v in site.assigned)
@@ -98,7 +108,7 @@ def _save(
             "Every row gets the same values: one UPDATE does it, without loading the rows.",
             f"{site.loop_iter}.update({values})",
         )
-    objs = _objs(site, f"{model.lower()}s")
+    objs = _objs(site, f"{model.lower()}s", site.receiver if site else None)
     return WriteAdvice(
         f"Change the objects in the loop, then save them together with bulk_update() "
         f"(fields {', '.join(fields)}; it sends one UPDATE per batch).",
@@ -124,7 +134,7 @@ def _create(
             f"{model}.objects.bulk_create([{model}({kwargs}) "
             f"for {site.loop_target} in {site.loop_iter}])",
         )
-    objs = _objs(site, f"new_{model.lower()}s")
+    objs = _objs(site, f"new_{model.lower()}s", site.receiver if site else None)
     return WriteAdvice(
         advice,
         f"{model}.objects.bulk_create({objs})",
@@ -215,7 +225,7 @@ def _related(
     if not (target and re.search(rf"\b{re.escape(target)}\b", owner)):
         return WriteAdvice(
             f"Pass every object to one {method}() call: it writes them in one statement.",
-            f"{owner}.{method}(*{_objs(site, f'{model.lower()}s')})",
+            f"{owner}.{method}(*{_objs(site, f'{model.lower()}s', arg)})",
         )
     # A different owner per row: the links themselves, at once, through the through model.
     columns = [c for c in inserted_columns(sql) or where_columns(sql) if c.endswith("_id")]
