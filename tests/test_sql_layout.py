@@ -27,6 +27,18 @@ from kit.render.sqltext import hover_sql, shorten_lists, wrap_sql
             "INSERT INTO t (a, b) VALUES (%s, %s), (%s, %s)",
             "INSERT INTO t (a, b) VALUES (%s, %s), (%s, %s)",
         ),
+        # Django 5.2's composite pk__in on SQLite: one OR-ed pair per key.
+        (
+            'UPDATE "d" SET "v" = %s WHERE ('
+            + " OR ".join(['("d"."post_id" = %s AND "d"."day" = %s)'] * 400)
+            + ")",
+            'UPDATE "d" SET "v" = %s WHERE (("d"."post_id" = %s AND "d"."day" = %s) OR '
+            '("d"."post_id" = %s AND "d"."day" = %s) OR … 400 alike in all)',
+        ),
+        (
+            "SELECT 1 WHERE (a = %s AND b = %s) OR (a = %s AND b = %s)",
+            "SELECT 1 WHERE (a = %s AND b = %s) OR (a = %s AND b = %s)",
+        ),
         # Strings are not placeholders: a list of them is the SQL's own text.
         ("SELECT 1 WHERE x IN ('a', 'b')", "SELECT 1 WHERE x IN ('a', 'b')"),
     ],

@@ -154,12 +154,16 @@ _WORD = re.compile(r"""(?:'(?:[^']|'')*'|"[^"]*"|`[^`]*`|[^\s'"`]+|['"`])+""")
 _ITEM = r"\s*(?:%s|\?|%\(\w+\)s|-?\d+(?:\.\d+)?)\s*"
 _LONG_LIST = re.compile(rf"\(({_ITEM}(?:,{_ITEM}){{8,}})\)")
 _SAME_ROWS = re.compile(r"(\([^()]*\))(?:\s*,\s*\1){3,}")
+# Django 5.2's tuple lookups where the database has no row values (SQLite): one
+# "(a = %s AND b = %s)" per key, OR-ed.
+_SAME_ORS = re.compile(r"(\([^()]*\))(?:\s+OR\s+\1){3,}", re.I)
 
 
 def shorten_lists(sql: str, keep: int = 3) -> str:
     """Long lists of placeholders or numbers cut to their first few and a count, for reading:
-    "IN (%s, %s, %s, … 177 in all)", "VALUES (%s, %s), (%s, %s), … 20 rows in all". Laid out
-    one item a line, a 177-item IN list took 7 KB."""
+    "IN (%s, %s, %s, … 177 in all)", "VALUES (%s, %s), (%s, %s), … 20 rows in all",
+    "(a = %s AND b = %s) OR (a = %s AND b = %s) OR … 400 alike in all". Laid out one item a
+    line, a 177-item IN list took 7 KB."""
 
     def cut(match: re.Match[str]) -> str:
         items = [item.strip() for item in match[1].split(",")]
@@ -169,7 +173,11 @@ def shorten_lists(sql: str, keep: int = 3) -> str:
         count = match[0].count(match[1])
         return f"{match[1]}, {match[1]}, … {count:,} rows in all"
 
-    return _SAME_ROWS.sub(rows, _LONG_LIST.sub(cut, sql))
+    def ors(match: re.Match[str]) -> str:
+        count = match[0].count(match[1])
+        return f"{match[1]} OR {match[1]} OR … {count:,} alike in all"
+
+    return _SAME_ORS.sub(ors, _SAME_ROWS.sub(rows, _LONG_LIST.sub(cut, sql)))
 
 
 def wrap_sql(text: str, width: int = 100) -> str:
