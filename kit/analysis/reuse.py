@@ -4,20 +4,13 @@ query did the work of two, and .exists() / .count() would add a query, not save 
 from __future__ import annotations
 
 import ast
-from functools import lru_cache
+
+from kit.analysis.pysource import parse_source
 
 __all__ = ["loops_over_rows", "loops_over_rows_at", "rows_used_after"]
 
 # Calls that read every row of the queryset they are given.
 _READERS = frozenset({"list", "tuple", "set", "sorted", "dict", "enumerate", "zip", "iter"})
-
-
-@lru_cache(maxsize=64)
-def _parse(text: str) -> ast.Module | None:
-    try:
-        return ast.parse(text)
-    except SyntaxError:
-        return None
 
 
 def rows_used_after(text: str | None, line: int | None, name: str | None) -> bool:
@@ -26,7 +19,7 @@ def rows_used_after(text: str | None, line: int | None, name: str | None) -> boo
     like. The scope is the function around the line, else the whole file (a cell)."""
     if not text or line is None or not name or not name.isidentifier():
         return False
-    tree = _parse(text)
+    tree = parse_source(text)
     if tree is None:
         return False
     scope: ast.AST = tree
@@ -84,7 +77,7 @@ def loops_over_rows(line: str | None) -> bool:
 def loops_over_rows_at(text: str | None, line: int | None, line_text: str | None) -> bool:
     """loops_over_rows() for the whole statement that starts at `line` of the source text (a
     statement may span lines: `rows = [` then its comprehension); line_text alone without it."""
-    tree = _parse(text) if text and line is not None else None
+    tree = parse_source(text) if text and line is not None else None
     if tree is None:
         return loops_over_rows(line_text)
     starting = [

@@ -8,9 +8,8 @@ the expression is read from the statement, never guessed from the line or the mo
 from __future__ import annotations
 
 import ast
-import re
-from functools import lru_cache
 
+from kit.analysis.pysource import parse_source
 from kit.analysis.snippets import chain_end
 
 __all__ = ["SourceSpot", "chain_depth", "queryset_expression", "related_chain", "statement_at"]
@@ -24,18 +23,6 @@ _WHOLE = frozenset(
     | {"min", "enumerate", "reversed", "iter", "next", "dict", "zip"}
 )
 _SECOND = frozenset({"map", "filter"})
-# IPython lines that are not Python: a magic (%, %%) or a shell escape (!).
-_MAGIC = re.compile(r"^\s*(%|!)")
-
-
-@lru_cache(maxsize=64)
-def _tree(source: str) -> ast.Module | None:
-    """The parsed source, IPython magics blanked (line numbers stay the same)."""
-    lines = ["" if _MAGIC.match(line) else line for line in source.splitlines()]
-    try:
-        return ast.parse("\n".join(lines))
-    except SyntaxError:
-        return None
 
 
 def _header(statement: ast.stmt) -> list[ast.AST]:
@@ -55,7 +42,7 @@ def _header(statement: ast.stmt) -> list[ast.AST]:
 
 def statement_at(source: str, lineno: int) -> ast.stmt | None:
     """The innermost statement whose lines hold lineno (a compound one by its header)."""
-    tree = _tree(source)
+    tree = parse_source(source)
     if tree is None:
         return None
     found: ast.stmt | None = None
@@ -191,7 +178,7 @@ def related_chain(source: str, lineno: int, field: str) -> tuple[str, str] | Non
     assignment before it to a name that statement uses (`recent = p.comments.filter(...)`
     on one line, `for c in recent:` on the next)."""
     statement = statement_at(source, lineno)
-    tree = _tree(source)
+    tree = parse_source(source)
     if statement is None or tree is None:
         return None
     found = _chain_of(source, statement, field)
@@ -252,7 +239,7 @@ def loop_target(source: str, lineno: int) -> str | None:
 def enclosing_method(source: str, lineno: int) -> str | None:
     """ "Product.placement_total()" or "Supplier.product_count" (a property): the method of a
     class the line is in, else None."""
-    tree = _tree(source)
+    tree = parse_source(source)
     if tree is None:
         return None
     for cls in ast.walk(tree):

@@ -12,6 +12,8 @@ import ast
 import re
 from dataclasses import dataclass
 
+from kit.analysis.pysource import parse_source
+
 __all__ = [
     "QuerysetSite",
     "class_line",
@@ -44,15 +46,6 @@ def loop_variable(template_code: str | None) -> str | None:
     return match.group(1).split(".")[0] if match else None
 
 
-def _parse(text: str | None) -> ast.Module | None:
-    if not text:
-        return None
-    try:
-        return ast.parse(text)
-    except SyntaxError:
-        return None
-
-
 def _expression(text: str, node: ast.expr) -> str:
     """The expression as written, on one line (a multi-line one is unparsed)."""
     segment = ast.get_source_segment(text, node)
@@ -79,7 +72,7 @@ def _find_class(tree: ast.Module, dotted: str) -> ast.ClassDef | None:
 
 def enclosing_function(text: str | None, lineno: int) -> tuple[str, int] | None:
     """(name, `def` line) of the innermost function whose body holds the line, else None."""
-    tree = _parse(text)
+    tree = parse_source(text)
     found = None
     for node in ast.walk(tree) if tree else ():
         if (
@@ -93,7 +86,7 @@ def enclosing_function(text: str | None, lineno: int) -> tuple[str, int] | None:
 
 def class_line(text: str | None, dotted: str, attribute: str | None = None) -> int | None:
     """The line of a class (by its dotted name), or of one of its class attributes."""
-    tree = _parse(text)
+    tree = parse_source(text)
     cls = _find_class(tree, dotted) if tree else None
     if cls is None or attribute is None:
         return None if cls is None else cls.lineno
@@ -106,7 +99,7 @@ def class_line(text: str | None, dotted: str, attribute: str | None = None) -> i
 def class_queryset(text: str | None, dotted: str) -> QuerysetSite | None:
     """Where a class-based view sets its queryset: `queryset = ...`, the one `return` of its
     get_queryset(), or `model = X` (expression None); None when the class says none of these."""
-    tree = _parse(text)
+    tree = parse_source(text)
     cls = _find_class(tree, dotted) if tree else None
     if cls is None or text is None:
         return None
@@ -154,7 +147,7 @@ def function_queryset(
 ) -> QuerysetSite | None:
     """Where the function view defined at lineno builds a queryset of model (a class name):
     the assignment or context entry named `name` when there is one, else the last one."""
-    tree = _parse(text)
+    tree = parse_source(text)
     if tree is None or text is None:
         return None
     function = next(

@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import ast
 from dataclasses import dataclass, field
-from functools import lru_cache
+
+from kit.analysis.pysource import parse_source
 
 __all__ = ["WriteSite", "read_write_site"]
 
@@ -40,21 +41,13 @@ class WriteSite:
     iter_is_queryset: bool = False
 
 
-@lru_cache(maxsize=64)
-def _parse(text: str) -> ast.Module | None:
-    try:
-        return ast.parse(text)
-    except SyntaxError:
-        return None
-
-
 def read_write_site(
     text: str | None, line: int | None, methods: frozenset[str]
 ) -> WriteSite | None:
     """The call of one of `methods` that spans `line` of the source `text`, with its loop."""
     if not text or line is None:
         return None
-    tree = _parse(text)
+    tree = parse_source(text)
     if tree is None:
         return None
     found = _call_and_loop(tree, line, methods)
