@@ -96,3 +96,35 @@ def test_no_line_outside_a_kernel(ip_shell):
         )
     assert not any("in the database · 1." in str(o.data) for o in captured.outputs[1:])
     assert captured.outputs[0].data["text/plain"].startswith("1 query · ")
+
+
+def test_a_line_first_shown_while_a_replay_captures_outputs_still_reaches_the_notebook(ip_shell):
+    # A --verify replay runs the cell inside IPython's capture_output(), which swaps the shell's
+    # display publisher: a line the progress thread showed then went into the capture, and the
+    # profile that replaced it updated an output the notebook never had (no profile at all).
+    from IPython.core.displaypub import DisplayPublisher
+
+    published: list[tuple[object, object, bool]] = []
+
+    class Notebook(DisplayPublisher):
+        def publish(self, data, metadata=None, *args, transient=None, update=False, **kwargs):
+            published.append((data.get("text/plain"), (transient or {}).get("display_id"), update))
+
+    original = ip_shell.display_pub
+    ip_shell.display_pub = Notebook(shell=ip_shell)
+    try:
+        live = LiveProgress(True, delay_s=0.0, every_s=0.02)
+        with live, kit.profile() as profile:
+            live.watch(profile)
+            with capture_output(display=True) as replay:
+                Post.objects.count()
+                time.sleep(0.2)  # the line is shown and updated while the capture is on
+        live.handle.update("the profile")
+    finally:
+        ip_shell.display_pub = original
+    assert replay.outputs == []
+    assert len(published) >= 3
+    (first_text, display_id, first_update), *updates = published
+    assert first_text.endswith(" s") and first_update is False
+    assert all(shown_id == display_id and update for _, shown_id, update in updates)
+    assert updates[-1][0] == "'the profile'"

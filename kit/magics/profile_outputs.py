@@ -10,6 +10,7 @@ from IPython.display import DisplayHandle, display
 
 from kit.analysis.budget import Budget
 from kit.magics.arguments import nearest
+from kit.magics.progress import PinnedDisplay
 from kit.profiles.profile import Profile
 from kit.render.outputs import OutputOptions, profile_outputs
 
@@ -66,7 +67,7 @@ def show_outputs(
     result: Profile,
     options: OutputOptions,
     baseline: Profile | None,
-    replace: DisplayHandle | None = None,
+    replace: DisplayHandle | PinnedDisplay | None = None,
 ) -> None:
     """Display the profile's parts, each as its own output, compared with baseline if given;
     the first part takes the place of `replace` (the live progress line) when there is one."""
@@ -121,7 +122,7 @@ def show_outputs_safely(
     result: Profile,
     options: OutputOptions,
     baseline: Profile | None,
-    replace: DisplayHandle | None = None,
+    replace: DisplayHandle | PinnedDisplay | None = None,
     name: str | None = None,
 ) -> None:
     """show_outputs, but a failure of the kit's rendering is one line on stderr, never an

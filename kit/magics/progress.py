@@ -11,13 +11,14 @@ from __future__ import annotations
 
 import contextvars
 import threading
+import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 from html import escape
 from time import monotonic
 from typing import Any
 
-from IPython.display import DisplayHandle, display
+from IPython import get_ipython
 
 from kit.analysis.wording import counted
 from kit.profiles.profile import Profile
@@ -47,6 +48,52 @@ def progress_text(queries: int, db_ms: float, elapsed_s: float, run: str = "") -
     return " · ".join(parts)
 
 
+class PinnedDisplay:
+    """An output with a display id, published through the display publisher the cell started
+    with, and updated in place (IPython's DisplayHandle.update, same arguments).
+
+    IPython's display() publishes through shell.display_pub as it is at the time: while a
+    --verify replay runs, capture_output() has swapped in a capturing publisher, and a progress
+    line first shown then (from this module's thread) went into the capture; the profile that
+    replaced it updated an output the notebook never had, so the cell showed no profile at all.
+    """
+
+    def __init__(self, shell: Any) -> None:
+        self._formatter = shell.display_formatter
+        self._publisher = shell.display_pub
+        self.display_id = uuid.uuid4().hex
+
+    def show(self, obj: object) -> PinnedDisplay:
+        """Publish obj as a new output; returns self, to update it."""
+        self._publish(obj, update=False)
+        return self
+
+    def update(
+        self, obj: object, *, metadata: dict[str, Any] | None = None, raw: bool = False
+    ) -> None:
+        """Replace the output with obj (a mimebundle when raw, with its metadata)."""
+        self._publish(obj, update=True, metadata=metadata, raw=raw)
+
+    def _publish(
+        self,
+        obj: object,
+        *,
+        update: bool,
+        metadata: dict[str, Any] | None = None,
+        raw: bool = False,
+    ) -> None:
+        if raw:
+            data = obj
+        else:
+            data, metadata = self._formatter.format(obj)
+        self._publisher.publish(
+            data=data,
+            metadata=metadata or {},
+            transient={"display_id": self.display_id},
+            update=update,
+        )
+
+
 def in_kernel(shell: Any) -> bool:
     """True in a Jupyter kernel, where an output can be updated in place (not a terminal)."""
     return getattr(shell, "kernel", None) is not None
@@ -61,12 +108,13 @@ class LiveProgress:
         *,
         delay_s: float = DELAY_S,
         every_s: float = EVERY_S,
-        show: Callable[[ProgressLine], DisplayHandle | None] | None = None,
+        show: Callable[[ProgressLine], Any] | None = None,
     ) -> None:
         self.enabled = enabled
         self.delay_s, self.every_s = delay_s, every_s
-        self._show = show or _display
-        self.handle: DisplayHandle | None = None
+        self._show = show
+        # What the line was shown as: a PinnedDisplay in a kernel (anything with update()).
+        self.handle: Any = None
         self._profile: Profile | None = None
         self._run = ""
         self._started = monotonic()
@@ -80,6 +128,12 @@ class LiveProgress:
     def __enter__(self) -> LiveProgress:
         if self.enabled:
             self._started = monotonic()
+            if self._show is None:
+                # Pinned now, on the cell's thread, before anything can swap the publisher.
+                shell = get_ipython()
+                if shell is None:
+                    return self
+                self._show = PinnedDisplay(shell).show
             # The cell's context: ipykernel routes a display to the cell that is running.
             context = contextvars.copy_context()
             self._thread = threading.Thread(
@@ -108,11 +162,7 @@ class LiveProgress:
         queries, db_ms = profile.running_totals()
         line = ProgressLine(progress_text(queries, db_ms, monotonic() - self._started, self._run))
         if self.handle is None:
-            self.handle = self._show(line)
+            if self._show is not None:
+                self.handle = self._show(line)
         else:
             self.handle.update(line)
-
-
-def _display(line: ProgressLine) -> DisplayHandle | None:
-    handle = display(line, display_id=True)
-    return handle if isinstance(handle, DisplayHandle) else None
