@@ -25,6 +25,7 @@ from kit.analysis.groups import (
 )
 from kit.analysis.lazy import find_lazy_evaluations
 from kit.analysis.location import CellNumbers
+from kit.analysis.lookup_fix import in_bulk_fix
 from kit.analysis.relation_words import describe_relation
 from kit.analysis.unused_loads import find_unused_eager_loads
 from kit.analysis.view_fixes import FileText, view_fix_findings
@@ -96,7 +97,7 @@ def analyze(
         if fix.root_id not in in_admin and fix.root_id not in in_views
     ]
     findings += [
-        _group_finding(group, by_id, places)
+        _group_finding(group, by_id, places, file_text)
         for group in unexplained
         if group.record_ids not in admin_groups
     ]
@@ -128,10 +129,17 @@ def analyze(
     )
 
 
-def _group_finding(group: NPlusOneGroup, by_id: dict[int, QueryRecord], places: Places) -> Finding:
-    where = places.where(by_id[group.record_ids[0]])
+def _group_finding(
+    group: NPlusOneGroup,
+    by_id: dict[int, QueryRecord],
+    places: Places,
+    file_text: FileText | None = None,
+) -> Finding:
+    first = by_id[group.record_ids[0]]
+    where = places.where(first)
     relation = group.relation
     suggestion = None
+    notes: tuple[str, ...] = ()
     params = (
         "each with its own params"
         if group.distinct_params == group.count
@@ -147,6 +155,12 @@ def _group_finding(group: NPlusOneGroup, by_id: dict[int, QueryRecord], places: 
         )
     elif group.kind in _BULK:
         advice = f": one row at a time. Use {_BULK[group.kind]} instead."
+    elif (lookup := in_bulk_fix(first, file_text)) is not None:
+        advice = (
+            ": a get() by primary key per value of the loop. Read them all with one "
+            "in_bulk() before the loop, and look each one up in the dict it returns."
+        )
+        suggestion, notes = lookup.code, lookup.notes
     else:
         advice = (
             ": the same query once per value. Fetch them in one query "
@@ -158,6 +172,7 @@ def _group_finding(group: NPlusOneGroup, by_id: dict[int, QueryRecord], places: 
         message=sentence(sends + advice),
         record_ids=group.record_ids,
         suggestion=suggestion,
+        notes=notes,
         line=group.line,
     )
 
