@@ -59,3 +59,27 @@ def test_a_get_by_another_field_or_not_by_the_loop_variable_gets_no_code():
         finding = n_plus_one(p)
         assert finding.suggestion is None
         assert "filter(<field>__in=...), in_bulk()" in finding.message
+
+
+def test_a_get_by_pk_on_a_related_manager_per_value_gets_in_bulk_not_a_prefetch():
+    # prefetch_related('catalogue') would not help: a related manager's get() is a new query
+    # even when the relation is prefetched.
+    from django.db.models import Count
+
+    from tests.warehouse.models import Supplier
+
+    build(products=30)
+    supplier = Supplier.objects.annotate(n=Count("catalogue")).order_by("-n").first()
+    ids = list(supplier.catalogue.order_by("pk").values_list("pk", flat=True))
+    with kit.profile() as p:
+        skus = []
+        for product_id in ids:
+            skus.append(supplier.catalogue.get(pk=product_id).sku)
+    assert len(ids) >= 3
+    finding = n_plus_one(p)
+    assert finding.suggestion == "product_by_pk = supplier.catalogue.in_bulk(ids)"
+    namespace = {"supplier": supplier, "ids": ids}
+    with kit.profile() as fixed:
+        exec(finding.suggestion, namespace)
+        assert [namespace["product_by_pk"][i].sku for i in ids] == skus
+    assert fixed.query_count == 1

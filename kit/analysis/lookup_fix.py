@@ -34,8 +34,9 @@ def in_bulk_fix(record: QueryRecord, file_text: FileText | None) -> LookupFix | 
         return None
     if site.keywords != (("pk", site.loop_target),):
         return None
-    owner = site.receiver.split(".", 1)[0]
-    name = f"{owner.lower()}_by_pk" if owner.isidentifier() else "found"
+    # Named after the model the queries read (a related manager's receiver names its owner).
+    model = (record.model or "").rpartition(".")[2]
+    name = f"{model.lower()}_by_pk" if model.isidentifier() else "found"
     call = f"{site.receiver}.get(pk={site.loop_target})"
     return LookupFix(
         f"{name} = {site.receiver}.in_bulk({site.loop_iter})",

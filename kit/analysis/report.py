@@ -146,7 +146,16 @@ def _group_finding(
         else f"with {counted(group.distinct_params, 'different param')}"
     )
     sends = f"{where} sends {group.count:,} {group.kind} queries of one shape, {params}"
-    if relation is not None:
+    lookup = in_bulk_fix(first, file_text)
+    if lookup is not None:
+        # Before the relation's advice: a get() on a related manager is a new query even
+        # when the relation is prefetched.
+        advice = (
+            ": a get() by primary key per value of the loop. Read them all with one "
+            "in_bulk() before the loop, and look each one up in the dict it returns."
+        )
+        suggestion, notes = lookup.code, lookup.notes
+    elif relation is not None:
         method = "select_related" if relation.single_valued else "prefetch_related"
         suggestion = f".{method}({relation.field!r})"
         advice = (
@@ -155,12 +164,6 @@ def _group_finding(
         )
     elif group.kind in _BULK:
         advice = f": one row at a time. Use {_BULK[group.kind]} instead."
-    elif (lookup := in_bulk_fix(first, file_text)) is not None:
-        advice = (
-            ": a get() by primary key per value of the loop. Read them all with one "
-            "in_bulk() before the loop, and look each one up in the dict it returns."
-        )
-        suggestion, notes = lookup.code, lookup.notes
     else:
         advice = (
             ": the same query once per value. Fetch them in one query "
