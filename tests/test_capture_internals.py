@@ -5,7 +5,10 @@ from __future__ import annotations
 import gc
 import inspect
 import sys
+from collections.abc import Callable
+from contextlib import AbstractContextManager, nullcontext
 from types import FrameType
+from typing import Any
 
 import pytest
 from django.db import connection
@@ -13,7 +16,7 @@ from django.db import connection
 import kit
 from kit.capture import codes
 from kit.capture.frames import line_at
-from kit.capture.rows import PARAMS, VALUES
+from kit.capture.rows import COUNT, VALUES, row_starts
 from sample_app.blog.models import Post
 
 pytestmark = pytest.mark.django_db
@@ -57,13 +60,42 @@ def test_rows_hold_nothing_the_garbage_collector_keeps_tracking():
         Post.objects.first().author  # noqa: B018 - a lazy foreign key, with its relation
         cursor.execute("SELECT %s, %s", ["a", 2])
         cursor.execute("SELECT 1")
-        rows = list(p._source.rows)
+        rows = p._source.rows
+        starts = list(row_starts(rows))
     gc.collect()
-    assert len(rows) == 5
-    assert not any(gc.is_tracked(row) for row in rows)
-    assert rows[3][PARAMS] is ... and rows[3][VALUES:] == ("a", 2)
+    assert len(starts) == 5 == p.query_count
+    # One flat list: no container per query, and none inside it.
+    assert not any(gc.is_tracked(item) for item in rows)
+    third = starts[3]
+    assert rows[third + COUNT] == 2 and rows[third + VALUES : third + VALUES + 2] == ["a", 2]
     assert [q.params for q in p.queries[3:]] == [("a", 2), None]
     assert p.queries[2].relation is not None
+
+
+def _young_growth(block: Callable[[], AbstractContextManager[Any]]) -> int:
+    """How much the collector's young generation grows over 300 queries in block (fewest of
+    three tries: Django's own caches grow now and then)."""
+    grown = []
+    for _ in range(3):
+        with block():
+            Post.objects.filter(pk=1).exists()
+            gc.collect()
+            gc.disable()
+            try:
+                before = gc.get_count()[0]
+                for _ in range(300):
+                    Post.objects.filter(pk=1).exists()
+                grown.append(gc.get_count()[0] - before)
+            finally:
+                gc.enable()
+    return min(grown)
+
+
+def test_a_loop_of_queries_adds_no_container_for_the_collector():
+    """Each container kept per query would bring the collector's passes sooner (rows.py)."""
+    bare = _young_growth(nullcontext)
+    profiled = _young_growth(kit.profile)
+    assert profiled < bare + 30, (profiled, bare)  # a tuple per query made it bare + 300
 
 
 def test_code_kinds_start_over_past_their_limit(monkeypatch):

@@ -114,8 +114,13 @@ def test_profiles_exited_out_of_order_each_remove_their_own_hook():
     inner = second.__enter__()
     Post.objects.count()
     first.__exit__(None, None, None)  # the first one out is not the last one in
-    # The second block's recorder, the cursor hook and the sync_to_async wrapper stay.
-    assert len(installed_query_hooks()) == 3
+    # The second block's recorder, the cursor hooks and the sync_to_async wrapper stay.
+    assert installed_query_hooks() == [
+        "recorder on ['default', 'other']",
+        "CursorWrapper.execute",
+        "CursorWrapper.executemany",
+        "SyncToAsync.__call__",
+    ]
     Post.objects.count()
     second.__exit__(None, None, None)
     assert (outer.query_count, inner.query_count) == (1, 2)
@@ -172,20 +177,56 @@ def test_a_connection_another_thread_opens_in_the_block_counts_its_queries_only(
 
 
 def test_the_django_internals_the_hooks_rely_on_are_there():
-    """kit.capture.cursor_hook mirrors CursorWrapper._execute_with_wrappers, which execute and
-    executemany call; the setup check names BaseDatabaseWrapper.connect."""
+    """kit.capture.cursor_hook replaces CursorWrapper.execute and executemany, which only call
+    _execute_with_wrappers (mirrored for the uncommon case); nothing else in Django's backends
+    calls it; the setup check names BaseDatabaseWrapper.connect."""
     import inspect
+    import re
+    from pathlib import Path
 
+    import django
     from django.db.backends.base.base import BaseDatabaseWrapper
     from django.db.backends.utils import CursorDebugWrapper, CursorWrapper
 
     mirrored = inspect.getsource(CursorWrapper._execute_with_wrappers)
     assert 'context = {"connection": self.db, "cursor": self}' in mirrored
     assert "for wrapper in reversed(self.db.execute_wrappers):" in mirrored
-    for method in (CursorWrapper.execute, CursorWrapper.executemany):
-        assert "self._execute_with_wrappers(" in inspect.getsource(method)
+    replaced = {
+        CursorWrapper.execute: "self._execute_with_wrappers(sql, params, many=False, "
+        "executor=self._execute)",
+        CursorWrapper.executemany: "self._execute_with_wrappers(sql, param_list, many=True, "
+        "executor=self._executemany)",
+    }
+    for method, call in replaced.items():
+        body = " ".join(inspect.getsource(method).split()).replace("( ", "(").replace(" )", ")")
+        assert body.endswith(f"return {call}"), body
+        assert body.count("\n") == 0 and body.count("return") == 1
+    callers = [
+        path
+        for path in Path(django.__file__).parent.rglob("*.py")
+        if re.search(r"\._execute_with_wrappers\(", path.read_text(encoding="utf-8"))
+    ]
+    assert [path.name for path in callers] == ["utils.py"]
     assert "_execute_with_wrappers" not in vars(CursorDebugWrapper)
     assert BaseDatabaseWrapper.connect.__qualname__ == "BaseDatabaseWrapper.connect"
+
+
+def test_a_query_sent_through_a_cursor_by_the_users_code_names_the_cursor_method(db):
+    from django.db import connection
+
+    with kit.profile() as p, connection.cursor() as cursor:
+        cursor.execute("SELECT 1")
+        cursor.executemany("SELECT %s", [(1,), (2,)]) if connection.vendor != "sqlite" else None
+    line = first_line(
+        test_a_query_sent_through_a_cursor_by_the_users_code_names_the_cursor_method,
+        'cursor.execute("SELECT 1")',
+    )
+    first = p.queries[0]
+    assert (first.entry, first.source_lineno, first.source_file) == (
+        "CursorWrapper.execute",
+        line,
+        __file__,
+    )
 
 
 def first_line(code: Callable[..., Any], text: str) -> int:

@@ -120,3 +120,69 @@ def test_rows_kept_for_later_are_no_finding():
         one = Post.objects.select_related("author").get(pk=kept[0].pk)
     assert one.pk == kept[0].pk
     assert len(p.unused_eager_loads) == 3 and unused(p) == []
+
+
+def test_a_descriptor_wears_its_own_class_again_once_read():
+    """After its first read a related descriptor costs nothing more: Django's own __get__."""
+    from django.db.models.fields.related_descriptors import ForwardManyToOneDescriptor
+
+    author, category = Post.__dict__["author"], Post.__dict__["category"]
+    with kit.profile():
+        assert type(author) is not ForwardManyToOneDescriptor
+        assert isinstance(author, ForwardManyToOneDescriptor)
+        assert (type(author).__module__, type(author).__qualname__) == (
+            ForwardManyToOneDescriptor.__module__,
+            ForwardManyToOneDescriptor.__qualname__,
+        )
+        Post.objects.select_related("author").first().author  # noqa: B018
+        assert type(author) is ForwardManyToOneDescriptor
+        assert type(category) is not ForwardManyToOneDescriptor  # not read yet
+        assert "Post.category" in eager_hooks_installed()
+    assert type(category) is ForwardManyToOneDescriptor
+    assert eager_hooks_installed() == []
+
+
+def test_a_generic_foreign_key_field_deconstructs_the_same_inside_a_block():
+    from tests.warehouse.models import Remark
+
+    field = Remark._meta.get_field("target")
+    before = field.deconstruct()
+    with kit.profile():
+        inside = field.deconstruct()
+    assert inside == before
+
+
+def test_a_descriptor_that_was_not_watched_is_never_judged(monkeypatch):
+    """A model made during the block (its descriptors never wore the tracking class): its
+    lookups are not reported, as its reads were not seen."""
+    from kit.capture import eager
+
+    category = Post.__dict__["category"]
+    with kit.profile() as p:
+        # As if the descriptor had come after the block began.
+        type(category).__get__(category, None, Post)  # a class read: not a use
+        category.__class__ = type(category).__dict__["_kit_original_class"]
+        eager._watched.pop(id(category))
+        names = [post.title for post in Post.objects.select_related("author", "category")[:3]]
+    assert names
+    (finding,) = unused(p)
+    assert "select_related('author')" in finding.message
+    assert "category" not in finding.message.partition("never reads")[2]
+
+
+def test_a_django_whose_fetch_all_differs_gets_the_wrapper(monkeypatch):
+    """The replacement copies Django's _fetch_all: on a Django whose source differs, the
+    original is wrapped, and unused lookups are still found."""
+    from kit.capture import eager
+
+    monkeypatch.setattr(eager, "_same_fetch_all", lambda original: False)
+    with kit.profile() as p:
+        assert QuerySet.__dict__["_fetch_all"] is not eager._fetch_all
+        posts = Post.objects.select_related("author", "category")[:3]
+        names = [post.author.username for post in posts]
+    assert names
+    (finding,) = unused(p)
+    assert "select_related('category')" in finding.message
+    monkeypatch.undo()
+    with kit.profile():
+        assert QuerySet.__dict__["_fetch_all"] is eager._fetch_all

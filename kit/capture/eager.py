@@ -2,17 +2,23 @@
 objects no code read.
 
 No public hook tells when a related object is read, so for the duration of one block only
-(DESIGN.md, "Hooks") three things are wrapped on their classes and put back when the last block
-that tracks ends, on error too (tests/conftest.py's leak check looks at them):
+(DESIGN.md, "Hooks") these are changed and put back when the last block that tracks ends, on
+error too (tests/conftest.py's leak check looks at them):
 
 - QuerySet._fetch_all: a queryset that has select_related() or prefetch_related() and is
-  evaluated now is an eager load, noted with its lookups and the user's line;
+  evaluated now is an eager load, noted with its lookups and the user's line. The function is
+  replaced by Django's own body plus the note, not wrapped: a wrapper would be one more frame
+  under every query, which the stack walk would pay for (benchmarks/README.md). When the
+  installed Django's source is not the one this module copies, it is wrapped instead;
 - QuerySet._prefetch_related_objects: Django's prefetching reads the related managers it fills
   (getattr(instance, "comments")); those reads are not the user's and are not counted;
-- the __get__ of the related descriptors (ForwardManyToOneDescriptor: forward foreign keys and
-  one-to-ones; ReverseOneToOneDescriptor; ReverseManyToOneDescriptor: reverse foreign keys,
-  many-to-many either way (ManyToManyDescriptor) and GenericRelation; GenericForeignKey): a
-  read of the attribute on an instance marks the descriptor as used.
+- the related descriptors of every installed model (ForwardManyToOneDescriptor: forward foreign
+  keys and one-to-ones; ReverseOneToOneDescriptor; ReverseManyToOneDescriptor: reverse foreign
+  keys, many-to-many either way (ManyToManyDescriptor) and GenericRelation; GenericForeignKey)
+  each wear a subclass of their class whose __get__ marks the descriptor as read, then gives it
+  its own class back: after its first read a descriptor costs nothing more. The subclass keeps
+  the class's module and qualified name (pickling, deconstruct() and isinstance() see the same
+  class). A descriptor that could not wear it (or a model made during the block) is never judged.
 
 Used means read anywhere in the block, on any instance: a lookup is reported only when no code
 read its attribute at all (never a false alarm for a lookup used elsewhere). Prefetch() objects
@@ -24,7 +30,9 @@ descriptors' field / related / rel / reverse. benchmarks/eager_overhead.py measu
 
 from __future__ import annotations
 
+import inspect
 import sys
+import textwrap
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -81,6 +89,7 @@ class EagerTracker:
         self.loads: list[_Load] = []
         # Filled when the block ends (done()): the ids of the descriptors read meanwhile.
         self.touched: frozenset[int] | None = None
+        self.watched: frozenset[int] = frozenset()
 
     def loaded(self, queryset: Any, frame: Any) -> None:
         """Note an evaluated queryset's select_related / prefetch_related lookups."""
@@ -103,7 +112,9 @@ class EagerTracker:
 
     def done(self) -> None:
         """The block is over: keep which descriptors were read (the hooks may come off)."""
-        self.touched = frozenset(_touched)
+        # copy(): another thread may add to them meanwhile (one step under the GIL).
+        self.touched = frozenset(_touched.copy())
+        self.watched = frozenset(_watched.copy())
 
     def unused(self) -> list[EagerLoad]:
         """The lookups of every eager load whose related objects were never read."""
@@ -143,6 +154,8 @@ class EagerTracker:
             descriptor = _static(model, part)
             if descriptor is None or not isinstance(descriptor, _descriptor_classes()):
                 return None  # not a relation this module knows: say nothing
+            if id(descriptor) not in self.watched:
+                return None  # its reads were not seen (a model made during the block)
             if id(descriptor) not in (self.touched or ()):
                 return "__".join(parts[: depth + 1]), _columns(model, parts[depth:])
             model = _next_model(descriptor)
@@ -203,36 +216,118 @@ _prefetching = threading.local()
 # id unique). Shared by the blocks running now: a block nested in another sees the outer one's
 # reads too, which can only make a lookup look used.
 _touched: dict[int, Any] = {}
+# id(descriptor) -> descriptor that wore a tracking class since the hooks went on: only these
+# are judged (a descriptor never watched may have been read unseen).
+_watched: dict[int, Any] = {}
+# A descriptor class -> the subclass its descriptors wear while watched.
+_tracking_classes: dict[type, type] = {}
+_ORIGINAL = "_kit_original_class"
 
 
-def _note(descriptor: Any) -> None:
-    """A first read of descriptor on an instance, unless Django's prefetching made it."""
-    if not getattr(_prefetching, "depth", 0):
-        _touched[id(descriptor)] = descriptor
+def _tracked_get(self: Any, instance: Any, cls: Any = None) -> Any:
+    # The __get__ of a watched descriptor, on its first reads only.
+    original = type(self).__dict__[_ORIGINAL]
+    if instance is not None and not getattr(_prefetching, "depth", 0):
+        _touched[id(self)] = self
+        self.__class__ = original  # read: from now on Django's own __get__, nothing more
+    return original.__get__(self, instance, cls)
 
 
-def _wrap_get(original: Any) -> Any:
-    # The hot path: one set lookup per read once the descriptor has been read (measured in
-    # benchmarks/eager_overhead.py).
-    def __get__(self: Any, instance: Any, cls: Any = None) -> Any:
-        if instance is not None and id(self) not in _touched:
-            _note(self)
-        return original(self, instance, cls)
+def _tracking_class(cls: type) -> type:
+    found = _tracking_classes.get(cls)
+    if found is None:
+        found = _tracking_classes[cls] = type(
+            cls.__name__,
+            (cls,),
+            {
+                "__get__": _tracked_get,
+                "__module__": cls.__module__,
+                "__qualname__": cls.__qualname__,
+                _ORIGINAL: cls,
+                EAGER_HOOK_MARK: True,
+            },
+        )
+    return found
 
-    setattr(__get__, EAGER_HOOK_MARK, True)
-    return __get__
+
+def _model_descriptors() -> Iterator[tuple[type, str, Any]]:
+    """(model, attribute, descriptor) of every related descriptor on an installed model."""
+    classes = _descriptor_classes()
+    for model in apps.get_models(include_auto_created=True):
+        for name, value in list(vars(model).items()):
+            if isinstance(value, classes):
+                yield model, name, value
+
+
+def _watch() -> None:
+    for _, _, descriptor in _model_descriptors():
+        cls = type(descriptor)
+        if _ORIGINAL in cls.__dict__ or id(descriptor) in _watched:
+            continue  # one descriptor on two models (inherited), or already watched
+        try:
+            descriptor.__class__ = _tracking_class(cls)
+        except TypeError:  # a class of another layout (__slots__): never judged
+            continue
+        _watched[id(descriptor)] = descriptor
+
+
+def _unwatch() -> None:
+    for descriptor in _watched.values():
+        original = type(descriptor).__dict__.get(_ORIGINAL)
+        if original is not None:
+            descriptor.__class__ = original
+    _watched.clear()
+
+
+def _note(self: Any) -> None:
+    """An evaluated queryset with select_related() or prefetch_related(): an eager load."""
+    for tracker in _active:
+        tracker.loaded(self, sys._getframe(2))
+
+
+def _fetch_all(self: Any) -> None:
+    # Django's QuerySet._fetch_all (the same source in 4.2 and 5.2: _DJANGO_FETCH_ALL), then the
+    # eager load's note. No frame more under the queries it runs.
+    fresh = self._result_cache is None
+    if fresh:
+        self._result_cache = list(self._iterable_class(self))
+    if self._prefetch_related_lookups and not self._prefetch_done:
+        self._prefetch_related_objects()
+    if fresh and (self.query.select_related or self._prefetch_related_lookups):
+        _note(self)
+
+
+setattr(_fetch_all, EAGER_HOOK_MARK, True)
+
+# The body _fetch_all above copies: replaced only when the installed Django's is this one.
+_DJANGO_FETCH_ALL = """def _fetch_all(self):
+    if self._result_cache is None:
+        self._result_cache = list(self._iterable_class(self))
+    if self._prefetch_related_lookups and not self._prefetch_done:
+        self._prefetch_related_objects()
+"""
+
+
+def _same_fetch_all(original: Any) -> bool:
+    try:
+        source = textwrap.dedent(inspect.getsource(original))
+    except (OSError, TypeError):
+        return False
+    return source.strip() == _DJANGO_FETCH_ALL.strip()
 
 
 def _wrap_fetch_all(original: Any) -> Any:
-    def _fetch_all(self: Any) -> None:
+    if _same_fetch_all(original):
+        return _fetch_all
+
+    def wrapped_fetch_all(self: Any) -> None:
         fresh = self._result_cache is None
         original(self)
         if fresh and (self.query.select_related or self._prefetch_related_lookups):
-            for tracker in _active:
-                tracker.loaded(self, sys._getframe(1))
+            _note(self)
 
-    setattr(_fetch_all, EAGER_HOOK_MARK, True)
-    return _fetch_all
+    setattr(wrapped_fetch_all, EAGER_HOOK_MARK, True)
+    return wrapped_fetch_all
 
 
 def _wrap_prefetch(original: Any) -> Any:
@@ -249,8 +344,7 @@ def _wrap_prefetch(original: Any) -> Any:
 
 def _install() -> None:
     _touched.clear()
-    hooks = [(cls, "__get__", _wrap_get) for cls in _descriptor_classes()]
-    hooks += [
+    hooks = [
         (QuerySet, "_fetch_all", _wrap_fetch_all),
         (QuerySet, "_prefetch_related_objects", _wrap_prefetch),
     ]
@@ -258,9 +352,11 @@ def _install() -> None:
         original = vars(cls)[name]
         _originals.append((cls, name, original))
         setattr(cls, name, wrap(original))
+    _watch()
 
 
 def _uninstall() -> None:
+    _unwatch()
     while _originals:
         cls, name, original = _originals.pop()
         setattr(cls, name, original)
@@ -268,14 +364,19 @@ def _uninstall() -> None:
 
 
 def eager_hooks_installed() -> list[str]:
-    """ "Class.method" of every Django class that carries an eager-load hook now."""
-    classes = (*_descriptor_classes(), QuerySet)
-    return [
-        f"{cls.__qualname__}.{name}"
-        for cls in classes
-        for name, value in vars(cls).items()
+    """ "Class.method" of every Django class that carries an eager-load hook now, and
+    "Model.attribute" of every related descriptor still watched."""
+    found = [
+        f"QuerySet.{name}"
+        for name, value in vars(QuerySet).items()
         if getattr(value, EAGER_HOOK_MARK, False)
     ]
+    found += [
+        f"{model.__qualname__}.{name}"
+        for model, name, descriptor in _model_descriptors()
+        if _ORIGINAL in type(descriptor).__dict__
+    ]
+    return found
 
 
 @contextmanager

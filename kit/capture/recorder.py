@@ -8,13 +8,14 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 from time import perf_counter
+from types import FrameType
 from typing import Any
 
-from kit.capture.cursor_hook import HOOK_CODE, cursor_frame
+from kit.capture.cursor_hook import HOOK_CODE_IDS, cursor_frame
 from kit.capture.frames import find_origin, in_connection_setup
 from kit.capture.lazy import built_once
 from kit.capture.records import FingerprintCounter, QueryRecord
-from kit.capture.rows import DURATION, INLINE, RawRow, build_records
+from kit.capture.rows import DURATION, OBJECT, build_records, row_starts
 
 DEFAULT_RECORD_CAP = 10_000
 
@@ -57,12 +58,17 @@ class QueryRecorder:
         # start for a capture made inside one, as the middleware's): while any is, the stack
         # walk looks above the user's frame for where Django was rendering.
         self.requests = 1 if in_request else 0
-        self.rows: list[RawRow] = []
+        # Every full record's fields, one query after another (kit.capture.rows says why flat).
+        self.rows: list[Any] = []
+        # How many full records were begun: past cap, queries are only counted. Threads may
+        # race on it (then a few more than cap are full records); the counts read the rows.
+        self.full = 0
         self.counters: dict[tuple[str, str], FingerprintCounter] = {}
-        # Database seconds so far, one addition per query: what a live progress line reads
-        # while the block runs (db_time_ms walks every row; this never does).
-        self.db_seconds = 0.0
         self.started_at = perf_counter()
+        # (offset, records, seconds) of the rows read so far: the live counts read only the
+        # queries added since (a progress line asks twice a second).
+        self._read = (0, 0, 0.0)
+        self._read_lock = threading.Lock()
         self._fingerprint = fingerprint or _identity
         # Django builds a new SQL string per query: storing each distinct string once halves
         # the memory per record (DESIGN.md, "Measured facts").
@@ -74,8 +80,17 @@ class QueryRecorder:
         self._local = threading.local()
 
     def __call__(
-        self, execute: Callable[..., Any], sql: str, params: Any, many: bool, context: dict
+        self,
+        execute: Callable[..., Any],
+        sql: str,
+        params: Any,
+        many: bool,
+        context: dict,
+        walk_from: int = 0,
     ) -> Any:
+        """An execute_wrapper. walk_from: how many frames up from this one the walk to the user's
+        line begins, when the caller knows (the cursor hook's common case: 2, the code that
+        called the cursor); 0 finds the hook's frame on the stack."""
         if _suppressed.get():
             return execute(sql, params, many, context)
         if many and not isinstance(params, list | tuple):
@@ -93,23 +108,31 @@ class QueryRecorder:
             duration = perf_counter() - start
             connection = context["connection"]
             rows = self.rows
-            # Frame 0 is this one, 1 the cursor hook's (or an outer wrapper's). No origin: a
-            # query Django runs to set up a connection it opens (MySQL's SET statements), which
-            # belongs to no block, as in Django's own CaptureQueriesContext.
-            caller = sys._getframe(1)
-            if caller.f_code is not HOOK_CODE:
-                caller = cursor_frame(caller)
-            if len(rows) >= self.cap:
+            # Frame 0 is this one, 1 the cursor hook's (or an outer wrapper's), 2 the code that
+            # called the cursor. The hook's frame is never the query's line: with walk_from,
+            # sys._getframe() goes straight past it without making its frame object. No origin:
+            # a query Django runs to set up a connection it opens (MySQL's SET statements),
+            # which belongs to no block, as in Django's own CaptureQueriesContext.
+            if walk_from:
+                try:
+                    caller: FrameType | None = sys._getframe(walk_from)
+                except ValueError:  # the cursor method is the thread's first frame
+                    caller = None
+            else:
+                caller = sys._getframe(1)
+                if id(caller.f_code) not in HOOK_CODE_IDS:
+                    caller = cursor_frame(caller)
+            full = self.full
+            if full >= self.cap:
                 origin = None
                 if not in_connection_setup(caller):
-                    self.db_seconds += duration
                     self._count(connection.alias, sql, duration)
             else:
                 origin = find_origin(
                     caller, self.cell_filename, self.fallback_line, self.requests > 0
                 )
             if origin is not None:
-                self.db_seconds += duration
+                self.full = full + 1
                 local = self._local
                 try:
                     thread = local.name
@@ -121,19 +144,16 @@ class QueryRecorder:
                     sql = last_sql
                 else:
                     sql = self._last_sql = self._sql_pool.setdefault(sql, sql)
-                # One tuple per query, parameter values inlined (kit.capture.rows says why).
+                # The query's fields added to the flat rows in one step, parameter values
+                # inlined (kit.capture.rows says why).
                 if not many and (type(params) is tuple or type(params) is list):
-                    rows.append(
-                        (sql, many, connection.alias, connection.vendor, start, duration,
-                         thread, error, *origin, INLINE, *params)
-                    )  # fmt: skip
+                    rows += [sql, many, connection.alias, connection.vendor, start, duration,
+                             thread, error, *origin, len(params), *params]  # fmt: skip
                 else:
                     if type(params) is list:
                         params = tuple(params)
-                    rows.append(
-                        (sql, many, connection.alias, connection.vendor, start, duration,
-                         thread, error, *origin, params)
-                    )  # fmt: skip
+                    rows += [sql, many, connection.alias, connection.vendor, start, duration,
+                             thread, error, *origin, OBJECT, params]  # fmt: skip
 
     def _count(self, alias: str, sql: str, duration: float) -> None:
         key = (alias, self._fingerprint(sql))
@@ -162,16 +182,33 @@ class QueryRecorder:
         rows = list(self.rows)
         return built_once(lambda: self._build(rows))
 
-    def _build(self, rows: list[RawRow]) -> list[QueryRecord]:
+    def _build(self, rows: list[Any]) -> list[QueryRecord]:
         return build_records(rows, self.started_at)
+
+    def _recorded(self) -> tuple[int, float]:
+        """(full records, their database seconds) so far."""
+        with self._read_lock:
+            rows = self.rows
+            stop = len(rows)  # every query up to here is whole: each is added in one step
+            start, count, seconds = self._read
+            for i in row_starts(rows, start, stop):
+                count += 1
+                seconds += rows[i + DURATION]
+            self._read = (stop, count, seconds)
+        return count, seconds
 
     @property
     def query_count(self) -> int:
         """Every query seen: full records plus those only counted."""
-        return len(self.rows) + sum(c.count for c in list(self.counters.values()))
+        return self._recorded()[0] + sum(c.count for c in list(self.counters.values()))
+
+    @property
+    def db_seconds(self) -> float:
+        """Database seconds so far, over every query seen (what a live progress line reads)."""
+        return self.db_time_ms / 1000.0
 
     @property
     def db_time_ms(self) -> float:
         """Total time spent in the database, ms, over every query seen."""
-        recorded = sum(row[DURATION] for row in list(self.rows)) * 1000.0
+        recorded = self._recorded()[1] * 1000.0
         return recorded + sum(c.total_ms for c in list(self.counters.values()))

@@ -137,7 +137,7 @@ class Profile:
         source = self._source
         if source is None:
             return self._query_count, self._db_time_ms
-        return source.query_count, source.db_seconds * 1000.0
+        return source.query_count, source.db_time_ms
 
     @property
     def finished(self) -> bool:

@@ -20,9 +20,6 @@ class RecordSource(Protocol):
 
     counters: dict[tuple[str, str], FingerprintCounter]
 
-    # Seconds in the database so far, kept as the queries come in (a live progress line reads it).
-    db_seconds: float
-
     def records(self) -> list[QueryRecord]: ...
 
     def frozen_records(self) -> Callable[[], list[QueryRecord]]: ...
