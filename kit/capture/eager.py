@@ -30,6 +30,7 @@ descriptors' field / related / rel / reverse. benchmarks/eager_overhead.py measu
 
 from __future__ import annotations
 
+import functools
 import inspect
 import sys
 import textwrap
@@ -308,7 +309,9 @@ _DJANGO_FETCH_ALL = """def _fetch_all(self):
 """
 
 
+@functools.lru_cache(maxsize=4)
 def _same_fetch_all(original: Any) -> bool:
+    """True when original's source is _DJANGO_FETCH_ALL (read once per function)."""
     try:
         source = textwrap.dedent(inspect.getsource(original))
     except (OSError, TypeError):
