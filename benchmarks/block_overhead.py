@@ -2,9 +2,11 @@
 
 kit.capture.cursor_hook installs one hook on Django's cursor (and asgiref's sync_to_async) when
 the first block begins and removes it when the last one ends. Timed here: an empty
-capture_queries() block, and the hook's own install + remove, each on a small heap and on one
-grown by HEAP_OBJECTS tracked objects, and after a block that ran many queries: the figures must
-not grow with either. Medians of interleaved rounds. Run from the repository root after
+capture_queries() block, the hook's own install + remove, and the eager-load tracking that
+kit.profile() adds (kit.capture.eager: QuerySet's two functions, and a tracking class on every
+related descriptor of the installed models, so it grows with the project's models), each on a
+small heap and on one grown by HEAP_OBJECTS tracked objects, and after a block that ran many
+queries: the figures must not grow with either. Medians of interleaved rounds. Run from the repository root after
 `make sample-data`:
 
     .venv/bin/python benchmarks/block_overhead.py [--rounds 21]
@@ -33,6 +35,7 @@ def main() -> None:
 
     from kit.capture import capture_queries
     from kit.capture.cursor_hook import install, remove
+    from kit.capture.eager import _model_descriptors, track_eager
 
     def empty_block() -> None:
         with capture_queries():
@@ -43,6 +46,10 @@ def main() -> None:
         install(recorder, ("default",))
         remove(recorder)
 
+    def eager_only() -> None:
+        with track_eager():
+            pass
+
     def per_call_us(work: Callable[[], None]) -> float:
         start = perf_counter()
         for _ in range(BLOCKS):
@@ -50,14 +57,20 @@ def main() -> None:
         return (perf_counter() - start) / BLOCKS * 1e6
 
     def measure(label: str) -> None:
-        block, hook = [], []
+        block, hook, eager = [], [], []
         for _ in range(args.rounds):
             block.append(per_call_us(empty_block))
             hook.append(per_call_us(hook_only))
-        print(f"{label:<44}{statistics.median(block):>10.1f}{statistics.median(hook):>12.1f}")
+            eager.append(per_call_us(eager_only))
+        print(
+            f"{label:<44}{statistics.median(block):>10.1f}{statistics.median(hook):>12.1f}"
+            f"{statistics.median(eager):>14.1f}"
+        )
 
+    descriptors = len(list(_model_descriptors()))
     print(f"{vendor}, {args.rounds} rounds of {BLOCKS:,} blocks, medians in us per block")
-    print(f"{'':<44}{'empty block':>10}{'hook alone':>12}")
+    print(f"eager tracking watches {descriptors} related descriptors")
+    print(f"{'':<44}{'empty block':>10}{'hook alone':>12}{'eager alone':>14}")
     measure("small heap")
     with capture_queries(), connection.cursor() as cursor:
         for i in range(20_000):
