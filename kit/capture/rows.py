@@ -10,7 +10,8 @@ the sample project): all paid inside the block, by the user's code. A tuple per 
 loop at 31-33 young passes per run against 19-24 without the kit, and made a pass over the whole
 heap come about one run in two; the flat list keeps the collector's passes as they are without
 the kit (benchmarks/README.md). Strings, numbers and code objects are not tracked by the
-collector: parameter values are kept as they are (see relations.relation_index).
+collector (see relations.relation_index); parameter values are kept as the driver got them,
+so a driver's own value types stay what they are (psycopg's Int4 is a tracked object).
 
 A query's fields, at offsets from where it starts: SQL ... EXECUTION (find_origin()'s tuple from
 CODE on: user code, its offset, cell line, entry code...), then COUNT: the number of parameter
