@@ -194,3 +194,20 @@ def test_one_line_in_two_places_is_two_groups():
     records.append(record(7, COUNT_SQL, start_ms=8, line=2))
     groups = n_plus_one_groups(make_profile(records))
     assert sorted(set(groups.values())) == ["auth_user, line 3", "auth_user, line 5"]
+
+
+def test_a_time_beyond_float32_is_kept_exact_not_overflowed(recwarn):
+    """The bars are float32 (half the bytes); a time beyond its range (a hand-edited profile
+    file) keeps the figure's numbers as float64 rather than overflowing to infinity."""
+    import warnings
+
+    usual = render_timeline(fixed_profile())
+    assert all(trace.x.dtype == np.float32 for trace in usual.data)
+    huge = make_profile(
+        [record(0, POSTS_SQL, start_ms=1.0), record(1, COUNT_SQL, start_ms=1e39, duration_ms=2.0)]
+    )
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # numpy's "overflow encountered in cast" fails here
+        fig = render_timeline(huge)
+    xs = [x for trace in fig.data if trace.x is not None for x in trace.x]
+    assert np.isfinite(xs).all() and max(xs) == pytest.approx(1e39 + 1.0)

@@ -14,6 +14,17 @@ from kit.analysis.cache_keys import keys_pattern
 from kit.capture.cache_records import DELETE_OPS, WRITE_OPS, CacheRecord
 from kit.profiles.profile import Profile
 
+_FLOAT32_MAX = float(np.finfo(np.float32).max)
+
+
+def narrow(exact: np.ndarray) -> np.ndarray:
+    """Numbers as float32 (half the figure's bytes), or as they are when one is beyond float32's
+    range (only a hand-edited profile file has such a time): never an overflow to infinity."""
+    if exact.size and not np.all(np.abs(exact) <= _FLOAT32_MAX):
+        return exact
+    return exact.astype(np.float32)
+
+
 # Marks the cache traces (a legendgroup would stack their legend entries in a column).
 CACHE_TRACE = "cache"
 # Outcome -> (legend name, colour, marker). Away from the palette of query shapes: diamonds,
@@ -98,14 +109,14 @@ def _bar(name: str, color: str, symbol: str) -> dict[str, object]:
 def _detailed(
     calls: list[CacheRecord], rows: dict[str, int], name: str, color: str, symbol: str
 ) -> go.Scatter:
-    start = np.fromiter((c.start_ms for c in calls), dtype=np.float32, count=len(calls))
-    duration = np.fromiter((c.duration_ms for c in calls), dtype=np.float32, count=len(calls))
+    start = np.fromiter((c.start_ms for c in calls), dtype=np.float64, count=len(calls))
+    duration = np.fromiter((c.duration_ms for c in calls), dtype=np.float64, count=len(calls))
     return go.Scatter(
-        x=start + duration / 2,
+        x=narrow(start + duration / 2),
         y=np.array([rows[c.alias] for c in calls], dtype=np.int16),
         error_x={
             "type": "data",
-            "array": duration / 2,
+            "array": narrow(duration / 2),
             "symmetric": True,
             "thickness": 6,
             "width": 0,
@@ -155,19 +166,17 @@ def _binned(
     width = edges[1] - edges[0]
     patterns = ", ".join(list(dict.fromkeys(keys_pattern(c.keys) for c in calls))[:MAX_KEYS])
     return go.Scatter(
-        x=((edges[:-1] + width / 2)[used]).astype(np.float32),
+        x=narrow((edges[:-1] + width / 2)[used]),
         y=np.full(int(used.sum()), row, dtype=np.int16),
         error_x={
             "type": "data",
-            "array": np.full(int(used.sum()), width * 0.45, dtype=np.float32),
+            "array": narrow(np.full(int(used.sum()), width * 0.45)),
             "symmetric": True,
             "thickness": 6,
             "width": 0,
             "color": color,
         },
-        customdata=np.stack([counts[used], busy[used], edges[:-1][used]], axis=1).astype(
-            np.float32
-        ),
+        customdata=narrow(np.stack([counts[used], busy[used], edges[:-1][used]], axis=1)),
         hovertemplate=(
             f"<b>%{{customdata[0]:,}} × {escape(name)}</b>, %{{customdata[1]:,.2f}} ms<br>"
             f"from %{{customdata[2]:,.1f}} ms, in {width:,.1f} ms<br>{escape(_short(patterns))}"

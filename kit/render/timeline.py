@@ -17,7 +17,7 @@ import plotly.graph_objects as go
 from kit.analysis.wording import counted
 from kit.capture.records import QueryRecord
 from kit.profiles.profile import Profile
-from kit.render.cache_timeline import LEGEND_PX, add_cache_lanes
+from kit.render.cache_timeline import LEGEND_PX, add_cache_lanes, narrow
 from kit.render.marks import n_plus_one_groups
 from kit.render.shapes import ShapeStats, shape_color, shape_stats, shape_summary
 from kit.render.sqltext import hover_sql
@@ -237,37 +237,38 @@ def _query_trace(lane: Lane, index: int, threads: dict[str, int] | None = None) 
     """
     records = lane.records
     count = len(records)
-    start = np.fromiter((q.start_ms for q in records), dtype=np.float32, count=count)
-    duration = np.fromiter((q.duration_ms for q in records), dtype=np.float32, count=count)
-    number = np.fromiter((q.id + 1 for q in records), dtype=np.float32, count=count)
+    # Worked out in float64, narrowed to float32 when it fits (cache_timeline.narrow).
+    start = np.fromiter((q.start_ms for q in records), dtype=np.float64, count=count)
+    duration = np.fromiter((q.duration_ms for q in records), dtype=np.float64, count=count)
+    number = np.fromiter((q.id + 1 for q in records), dtype=np.float64, count=count)
     columns = [number, start, duration]
     lines = list(dict.fromkeys(q.line for q in records))
     if len(lines) == 1:
         where = f"line {lines[0]}" if lines[0] is not None else "outside the cell"
     else:
-        columns.append(np.fromiter((q.line or 0 for q in records), dtype=np.float32, count=count))
+        columns.append(np.fromiter((q.line or 0 for q in records), dtype=np.float64, count=count))
         where = "line %{customdata[3]}"
     symbol: object = "square"
     if threads:
         numbers = [threads[q.thread] for q in records]
         symbol = np.array([_thread_symbol(n)[0] for n in numbers], dtype=np.int8)
-        columns.append(np.array(numbers, dtype=np.float32) + 1)
+        columns.append(np.array(numbers, dtype=np.float64) + 1)
         where += f", thread #%{{customdata[{len(columns) - 1}]}}"
     # The marker also keeps sub-pixel queries visible.
     return go.Scatter(
-        x=start + duration / 2,
+        x=narrow(start + duration / 2),
         y=np.full(count, index, dtype=np.int8 if index < 128 else np.int16),
         mode="markers",
         marker={"color": lane.color, "size": 7 if threads else 5, "symbol": symbol},
         error_x={
             "type": "data",
-            "array": duration / 2,
+            "array": narrow(duration / 2),
             "symmetric": True,
             "thickness": 8,
             "width": 0,
             "color": lane.color,
         },
-        customdata=np.stack(columns, axis=1),
+        customdata=narrow(np.stack(columns, axis=1)),
         name=lane.label,
         hovertemplate=(
             "<b>query #%{customdata[0]}</b>: %{customdata[2]:.2f} ms, "
@@ -287,22 +288,20 @@ def _binned_trace(lane: Lane, index: int, end_ms: float) -> go.Scatter:
     used = counts > 0
     width = edges[1] - edges[0]
     return go.Scatter(
-        x=((edges[:-1] + width / 2)[used]).astype(np.float32),
+        x=narrow((edges[:-1] + width / 2)[used]),
         y=np.full(int(used.sum()), index, dtype=np.int16),
         mode="markers",
         marker={"color": lane.color, "size": 5, "symbol": "square"},
         error_x={
             "type": "data",
             "value": 0.0,
-            "array": np.full(int(used.sum()), width * 0.45, dtype=np.float32),
+            "array": narrow(np.full(int(used.sum()), width * 0.45)),
             "symmetric": True,
             "thickness": 8,
             "width": 0,
             "color": lane.color,
         },
-        customdata=np.stack([counts[used], busy[used], edges[:-1][used]], axis=1).astype(
-            np.float32
-        ),
+        customdata=narrow(np.stack([counts[used], busy[used], edges[:-1][used]], axis=1)),
         name=lane.label,
         hovertemplate=(
             "<b>%{customdata[0]:,} of these queries</b>, %{customdata[1]:,.1f} ms in the "
