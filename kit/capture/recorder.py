@@ -116,7 +116,7 @@ class QueryRecorder:
             if walk_from:
                 try:
                     caller: FrameType | None = sys._getframe(walk_from)
-                except ValueError:  # the cursor method is the thread's first frame
+                except ValueError:  # no Python code called the cursor: its thread began there
                     caller = None
             else:
                 caller = sys._getframe(1)
