@@ -17,8 +17,10 @@ error too (tests/conftest.py's leak check looks at them):
   keys, many-to-many either way (ManyToManyDescriptor) and GenericRelation; GenericForeignKey)
   each wear a subclass of their class whose __get__ marks the descriptor as read, then gives it
   its own class back: after its first read a descriptor costs nothing more. The subclass keeps
-  the class's module and qualified name (pickling, deconstruct() and isinstance() see the same
-  class). A descriptor that could not wear it (or a model made during the block) is never judged.
+  the class's module and qualified name (deconstruct(), isinstance() and repr see the same
+  class; pickling a descriptor not yet read inside a block would fail, as pickle finds another
+  class under that name). A descriptor that could not wear it (or a model made during the block)
+  is never judged.
 
 Used means read anywhere in the block, on any instance: a lookup is reported only when no code
 read its attribute at all (never a false alarm for a lookup used elsewhere). Prefetch() objects
